@@ -1,0 +1,69 @@
+/*
+ * The changes feed: live documents and deletion stubs above a seq, in seq
+ * order, one statement (so one consistent snapshot) per page.
+ */
+#include <stdio.h>
+#include <string.h>
+#include "internal.h"
+
+int folio_changes(folio_session *ses, const char *db, int64_t since, int limit,
+		  int (*cb)(const folio_change *change, void *payload), void *payload,
+		  int64_t *last_seq)
+{
+	char sql[640];
+	folio_cx *cx;
+	folio_q q;
+	int rc;
+
+	if (last_seq)
+		*last_seq = since;
+	if (!folio_db_name_valid(db))
+		return folio_error_set(FOLIO_EINVALID, "invalid database name '%.40s'",
+				       db ? db : "(null)");
+	if (limit <= 0)
+		limit = 1000;
+	rc = folio_session__rcx(ses, &cx);
+	if (rc < 0)
+		return rc;
+	rc = folio_catalog__exists(cx, db);
+	if (rc == 0)
+		rc = folio_error_set(FOLIO_ENOTFOUND, "no database %s", db);
+	if (rc < 0)
+		goto out;
+	snprintf(sql, sizeof(sql),
+		 "SELECT c.seq, s.name, c.unid, c.rev, c.mdate, c.deleted FROM ("
+		 "SELECT seq, storeid, unid, rev, mdate, 0 AS deleted FROM %s_doc WHERE seq > ? "
+		 "UNION ALL "
+		 "SELECT seq, storeid, unid, rev, mdate, 1 AS deleted FROM %s_stub WHERE seq > ?"
+		 ") c JOIN %s_store s ON s.storeid = c.storeid ORDER BY c.seq %s",
+		 db, db, db, folio_cx__dialect(cx)->limit_clause);
+	rc = folio_q__prep(&q, cx, sql);
+	if (rc < 0)
+		goto out;
+	rc = folio_q__int(&q, 1, since);
+	rc = rc ? rc : folio_q__int(&q, 2, since);
+	if (rc == 0) {
+		/* "LIMIT ? OFFSET ?" and DB2's "OFFSET ? ROWS FETCH FIRST ? ROWS ONLY" */
+		int db2 = strncmp(folio_cx__dialect(cx)->limit_clause, "OFFSET", 6) == 0;
+		rc = folio_q__int(&q, 3, db2 ? 0 : limit);
+		rc = rc ? rc : folio_q__int(&q, 4, db2 ? limit : 0);
+	}
+	while (rc == 0 && (rc = folio_q__step(&q)) == FOLIO_ROW) {
+		folio_change c;
+		c.seq = folio_q__col_int(&q, 0);
+		c.store = folio_q__col_text(&q, 1, NULL);
+		c.unid = folio_q__col_text(&q, 2, NULL);
+		c.rev = folio_q__col_text(&q, 3, NULL);
+		c.mdate = folio_q__col_text(&q, 4, NULL);
+		c.deleted = (int)folio_q__col_int(&q, 5);
+		if (last_seq)
+			*last_seq = c.seq;
+		rc = cb(&c, payload);
+	}
+	if (rc == FOLIO_DONE)
+		rc = 0;
+	folio_q__done(&q);
+out:
+	folio_session__rdone(ses, cx);
+	return rc;
+}

@@ -1,0 +1,571 @@
+/*
+ * The write path: save, delete, and the mirrored rows (readers, editors,
+ * tags, extracted fields). Every step runs inside one write unit, so a
+ * document is saved whole or not at all.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "internal.h"
+#include "json.h"
+#include "rev.h"
+
+/* The live row of a UNID, if any. */
+typedef struct current {
+	int found;
+	int64_t docid;
+	char *rev, *revs, *cdate, *cuser;
+} current;
+
+static void current_free(current *c)
+{
+	free(c->rev);
+	free(c->revs);
+	free(c->cdate);
+	free(c->cuser);
+	memset(c, 0, sizeof(*c));
+}
+
+static int col_dup(char **dst, folio_q *q, int col)
+{
+	const char *s = folio_q__col_text(q, col, NULL);
+	*dst = s ? folio__strdup(s) : NULL;
+	return (s && !*dst) ? FOLIO_ENOMEM : 0;
+}
+
+static int find_current(current *c, folio_store *st, folio_cx *cx, const char *unid)
+{
+	folio_q q;
+	int rc = folio_q__prep(&q, cx, st->sql->doc_find);
+
+	memset(c, 0, sizeof(*c));
+	if (rc < 0)
+		return rc;
+	rc = folio_q__int(&q, 1, st->storeid);
+	if (rc == 0)
+		rc = folio_q__text(&q, 2, unid);
+	if (rc == 0)
+		rc = folio_q__step(&q);
+	if (rc == FOLIO_ROW) {
+		c->found = 1;
+		c->docid = folio_q__col_int(&q, 0);
+		rc = col_dup(&c->rev, &q, 1);
+		rc = rc ? rc : col_dup(&c->revs, &q, 2);
+		rc = rc ? rc : col_dup(&c->cdate, &q, 3);
+		rc = rc ? rc : col_dup(&c->cuser, &q, 4);
+	}
+	folio_q__done(&q);
+	return rc < 0 ? rc : 0;
+}
+
+/* A deletion stub of the UNID: its rev and ancestry carry on when the UNID comes back. */
+static int take_stub(current *c, folio_store *st, folio_cx *cx, const char *unid)
+{
+	folio_q q;
+	int rc = folio_q__prep(&q, cx, st->sql->stub_find), found = 0;
+
+	if (rc < 0)
+		return rc;
+	rc = folio_q__int(&q, 1, st->storeid);
+	if (rc == 0)
+		rc = folio_q__text(&q, 2, unid);
+	if (rc == 0)
+		rc = folio_q__step(&q);
+	if (rc == FOLIO_ROW) {
+		found = 1;
+		rc = col_dup(&c->rev, &q, 0);
+		rc = rc ? rc : col_dup(&c->revs, &q, 1);
+	}
+	folio_q__done(&q);
+	if (rc < 0 || !found)
+		return rc < 0 ? rc : 0;
+	rc = folio_q__prep(&q, cx, st->sql->stub_delete);
+	if (rc < 0)
+		return rc;
+	rc = folio_q__int(&q, 1, st->storeid);
+	if (rc == 0)
+		rc = folio_q__text(&q, 2, unid);
+	if (rc == 0)
+		rc = folio_q__run(&q);
+	folio_q__done(&q);
+	return rc;
+}
+
+/* ["rev", ...prev's first FOLIO_REV_HISTORY - 1]. Revisions hold no ',' or '"'. */
+static char *push_rev(const char *rev, const char *prev_revs)
+{
+	folio_buf b;
+	int n = 1;
+
+	folio_buf__init(&b, 0);
+	if (folio_buf__addf(&b, "[\"%s\"", rev) < 0)
+		goto fail;
+	if (prev_revs) {
+		const char *p = strchr(prev_revs, '"');
+		while (p && n < FOLIO_REV_HISTORY) {
+			const char *end = strchr(p + 1, '"');
+			if (!end)
+				break;
+			if (folio_buf__addf(&b, ",%.*s", (int)(end - p + 1), p) < 0)
+				goto fail;
+			n++;
+			p = strchr(end + 1, '"');
+		}
+	}
+	if (folio_buf__add(&b, "]", 1) < 0)
+		goto fail;
+	return folio_buf__take(&b);
+fail:
+	folio_buf__free(&b);
+	return NULL;
+}
+
+static int run_docid(folio_cx *cx, const char *sql, int64_t docid)
+{
+	folio_q q;
+	int rc = folio_q__prep(&q, cx, sql);
+	if (rc < 0)
+		return rc;
+	rc = folio_q__int(&q, 1, docid);
+	if (rc == 0)
+		rc = folio_q__run(&q);
+	folio_q__done(&q);
+	return rc;
+}
+
+static int insert_names(folio_cx *cx, folio_store *st, int64_t docid, json_object *body,
+			const char *key, const char *kind)
+{
+	json_object *arr;
+	folio_q q;
+	size_t n;
+	int rc;
+
+	if (!json_object_object_get_ex(body, key, &arr) ||
+	    !json_object_is_type(arr, json_type_array))
+		return 0;
+	n = json_object_array_length(arr);
+	if (n == 0)
+		return 0;
+	rc = folio_q__prep(&q, cx, kind ? st->sql->sec_insert : st->sql->tag_insert);
+	if (rc < 0)
+		return rc;
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		const char *name = json_object_get_string(json_object_array_get_idx(arr, i));
+		int p = 1;
+		rc = folio_q__int(&q, p++, docid);
+		if (rc == 0 && kind)
+			rc = folio_q__text(&q, p++, kind);
+		if (rc == 0)
+			rc = folio_q__text(&q, p, name);
+		if (rc == 0)
+			rc = folio_q__run(&q);
+		if (rc == 0)
+			rc = q.drv->reset(q.st);
+	}
+	folio_q__done(&q);
+	return rc;
+}
+
+/* One extracted value; a value of another type than the field's gives no row. */
+static int insert_value(folio_q *q, folio_field *f, int64_t docid, int64_t storeid, int pos,
+			json_object *v)
+{
+	enum json_type t = json_object_get_type(v);
+	int rc;
+
+	switch (f->type) {
+	case FOLIO_FT_STRING:
+	case FOLIO_FT_DATE:
+		if (t != json_type_string)
+			return 0;
+		break;
+	case FOLIO_FT_NUMBER:
+		if (t != json_type_int && t != json_type_double)
+			return 0;
+		break;
+	case FOLIO_FT_BOOLEAN:
+		if (t != json_type_boolean)
+			return 0;
+		break;
+	}
+	rc = folio_q__int(q, 1, docid);
+	rc = rc ? rc : folio_q__int(q, 2, storeid);
+	rc = rc ? rc : folio_q__text(q, 3, f->name);
+	rc = rc ? rc : folio_q__int(q, 4, pos);
+	for (int col = 5; rc == 0 && col <= 8; col++)
+		rc = folio_q__null(q, col);
+	if (rc < 0)
+		return rc;
+	switch (f->type) {
+	case FOLIO_FT_STRING:
+		rc = folio_q__textn(q, 5, json_object_get_string(v),
+				    (size_t)json_object_get_string_len(v));
+		break;
+	case FOLIO_FT_NUMBER:
+		rc = folio_q__double(q, 6, json_object_get_double(v));
+		break;
+	case FOLIO_FT_BOOLEAN:
+		rc = folio_q__int(q, 7, json_object_get_boolean(v));
+		break;
+	case FOLIO_FT_DATE:
+		rc = folio_q__textn(q, 8, json_object_get_string(v),
+				    (size_t)json_object_get_string_len(v));
+		break;
+	}
+	if (rc == 0)
+		rc = folio_q__run(q);
+	if (rc == 0)
+		rc = q->drv->reset(q->st);
+	return rc;
+}
+
+static int insert_fields(folio_cx *cx, folio_store *st, int64_t docid, json_object *body)
+{
+	folio_q q;
+	int rc = 0, prepared = 0;
+
+	for (int i = 0; rc == 0 && i < st->n_fields; i++) {
+		folio_field *f = &st->fields[i];
+		json_object *v = folio_json__path_get(body, f->path);
+		if (!v)
+			continue;
+		if (!prepared) {
+			rc = folio_q__prep(&q, cx, st->sql->fld_insert);
+			if (rc < 0)
+				return rc;
+			prepared = 1;
+		}
+		if (json_object_is_type(v, json_type_array)) {
+			size_t n = json_object_array_length(v);
+			for (size_t j = 0; rc == 0 && j < n; j++) {
+				json_object *e = json_object_array_get_idx(v, j);
+				if (e)
+					rc = insert_value(&q, f, docid, st->storeid, (int)j, e);
+			}
+		} else {
+			rc = insert_value(&q, f, docid, st->storeid, 0, v);
+		}
+	}
+	if (prepared)
+		folio_q__done(&q);
+	return rc;
+}
+
+/* The rows that mirror the body: readers/editors, tags, extracted fields. */
+static int mirror(folio_doc *doc, folio_cx *cx, int64_t docid, int clear)
+{
+	folio_store *st = doc->st;
+	int rc = 0;
+
+	if (clear) {
+		rc = run_docid(cx, st->sql->sec_clear, docid);
+		rc = rc ? rc : run_docid(cx, st->sql->tag_clear, docid);
+		if (st->n_fields)
+			rc = rc ? rc : run_docid(cx, st->sql->fld_clear, docid);
+		if (rc < 0)
+			return rc;
+	}
+	if (!json_object_is_type(doc->body, json_type_object))
+		return 0;
+	rc = insert_names(cx, st, docid, doc->body, "_readers", "R");
+	rc = rc ? rc : insert_names(cx, st, docid, doc->body, "_editors", "E");
+	rc = rc ? rc : insert_names(cx, st, docid, doc->body, "_tags", NULL);
+	rc = rc ? rc : insert_fields(cx, st, docid, doc->body);
+	return rc;
+}
+
+void folio_doc__wres_free(folio_wres *r)
+{
+	free(r->rev);
+	free(r->revs);
+	free(r->cdate);
+	free(r->cuser);
+	free(r->mdate);
+	free(r->muser);
+	memset(r, 0, sizeof(*r));
+}
+
+void folio_doc__apply(folio_doc *doc, folio_wres *r)
+{
+	free(doc->rev);
+	free(doc->revs);
+	free(doc->cdate);
+	free(doc->cuser);
+	free(doc->mdate);
+	free(doc->muser);
+	free(doc->expect_rev);
+	doc->expect_rev = NULL;
+	doc->rev = r->rev;
+	doc->revs = r->revs;
+	doc->cdate = r->cdate;
+	doc->cuser = r->cuser;
+	doc->mdate = r->mdate;
+	doc->muser = r->muser;
+	doc->docid = r->docid;
+	doc->seq = r->seq;
+	doc->is_new = 0;
+	free(doc->replica);
+	doc->replica = folio__strdup(doc->st->replica);
+	memset(r, 0, sizeof(*r));
+}
+
+static char *dup_or(const char *a, const char *b)
+{
+	return folio__strdup(a ? a : b);
+}
+
+int folio_doc__write(folio_doc *doc, folio_cx *cx, unsigned flags, folio_wres *r)
+{
+	folio_store *st = doc->st;
+	folio_session *ses = st->ses;
+	const char *text, *expected;
+	char rev[FOLIO_REV_MAX], now[FOLIO_DATE_LEN + 1];
+	current cur = {0};
+	size_t len;
+	int rc, check, keep = doc->keep_meta;
+	folio_q q;
+
+	memset(r, 0, sizeof(*r));
+	rc = folio_doc__need_body(doc);
+	if (rc < 0)
+		return rc;
+	text = folio_doc__text(doc, &len);
+	if (len > ses->srv->opts.max_doc_size)
+		return folio_error_set(FOLIO_ETOOBIG, "document %s is %zu bytes, over the limit of %zu",
+				       doc->unid, len, ses->srv->opts.max_doc_size);
+
+	rc = find_current(&cur, st, cx, doc->unid);
+	if (rc < 0)
+		goto out;
+	expected = doc->expect_rev ? doc->expect_rev : (doc->is_new ? NULL : doc->rev);
+	check = (flags & FOLIO_SAVE_CHECK_CONFLICT) || doc->expect_rev;
+	if (check && !keep) {
+		if (cur.found && !expected) {
+			rc = folio_error_set(FOLIO_EEXISTS, "document %s exists already in store %s",
+					     doc->unid, st->name);
+			goto out;
+		}
+		if (cur.found && strcmp(expected, cur.rev) != 0) {
+			rc = folio_error_set(FOLIO_ECONFLICT,
+					     "document %s was changed by another save: rev %s is not "
+					     "the current %s",
+					     doc->unid, expected, cur.rev);
+			goto out;
+		}
+		if (!cur.found && expected) {
+			rc = folio_error_set(FOLIO_ECONFLICT,
+					     "document %s was deleted since rev %s", doc->unid,
+					     expected);
+			goto out;
+		}
+	} else if (check && keep && cur.found) {
+		rc = folio_error_set(FOLIO_EEXISTS, "document %s exists already in store %s",
+				     doc->unid, st->name);
+		goto out;
+	}
+	if (!cur.found) {
+		rc = take_stub(&cur, st, cx, doc->unid);
+		if (rc < 0)
+			goto out;
+	}
+
+	folio_time__now(now);
+	if (keep && doc->rev) {
+		r->rev = folio__strdup(doc->rev);
+		r->revs = doc->revs ? folio__strdup(doc->revs) : push_rev(doc->rev, NULL);
+	} else {
+		folio_rev__next(rev, cur.rev, text, len, 0);
+		r->rev = folio__strdup(rev);
+		r->revs = push_rev(rev, cur.revs);
+	}
+	if (keep) {
+		r->cdate = dup_or(doc->cdate, cur.cdate ? cur.cdate : now);
+		r->cuser = dup_or(doc->cuser, cur.found ? cur.cuser : ses->user);
+		r->mdate = dup_or(doc->mdate, now);
+		r->muser = dup_or(doc->muser, ses->user);
+	} else {
+		r->cdate = dup_or(cur.found ? cur.cdate : NULL, now);
+		r->cuser = dup_or(cur.found ? cur.cuser : NULL, ses->user);
+		r->mdate = folio__strdup(now);
+		r->muser = folio__strdup(ses->user);
+	}
+	if (!r->rev || !r->revs || !r->cdate || !r->mdate || !r->muser) {
+		rc = folio_error__oom();
+		goto out;
+	}
+	rc = folio_seq__next(&r->seq, ses, cx, st->db);
+	if (rc < 0)
+		goto out;
+
+	if (cur.found) {
+		rc = folio_q__prep(&q, cx, st->sql->doc_update);
+		if (rc < 0)
+			goto out;
+		rc = folio_q__textn(&q, 1, text, len);
+		rc = rc ? rc : folio_q__text(&q, 2, doc->parent);
+		rc = rc ? rc : folio_q__text(&q, 3, doc->syncmaster);
+		rc = rc ? rc : folio_q__text(&q, 4, r->cdate);
+		rc = rc ? rc : folio_q__text(&q, 5, r->cuser);
+		rc = rc ? rc : folio_q__text(&q, 6, r->mdate);
+		rc = rc ? rc : folio_q__text(&q, 7, r->muser);
+		rc = rc ? rc : folio_q__int(&q, 8, r->seq);
+		rc = rc ? rc : folio_q__text(&q, 9, r->rev);
+		rc = rc ? rc : folio_q__text(&q, 10, r->revs);
+		rc = rc ? rc : folio_q__text(&q, 11, st->replica);
+		rc = rc ? rc : folio_q__int(&q, 12, (int64_t)len);
+		rc = rc ? rc : folio_q__int(&q, 13, cur.docid);
+		rc = rc ? rc : folio_q__run(&q);
+		folio_q__done(&q);
+		r->docid = cur.docid;
+	} else {
+		int returning = folio_cx__dialect(cx)->has_returning;
+		rc = folio_q__prep(&q, cx, st->sql->doc_insert);
+		if (rc < 0)
+			goto out;
+		rc = folio_q__int(&q, 1, st->storeid);
+		rc = rc ? rc : folio_q__text(&q, 2, doc->unid);
+		rc = rc ? rc : folio_q__textn(&q, 3, text, len);
+		rc = rc ? rc : folio_q__text(&q, 4, doc->parent);
+		rc = rc ? rc : folio_q__text(&q, 5, doc->syncmaster);
+		rc = rc ? rc : folio_q__text(&q, 6, r->cdate);
+		rc = rc ? rc : folio_q__text(&q, 7, r->cuser);
+		rc = rc ? rc : folio_q__text(&q, 8, r->mdate);
+		rc = rc ? rc : folio_q__text(&q, 9, r->muser);
+		rc = rc ? rc : folio_q__int(&q, 10, r->seq);
+		rc = rc ? rc : folio_q__text(&q, 11, r->rev);
+		rc = rc ? rc : folio_q__text(&q, 12, r->revs);
+		rc = rc ? rc : folio_q__text(&q, 13, st->replica);
+		rc = rc ? rc : folio_q__int(&q, 14, (int64_t)len);
+		if (rc == 0 && returning) {
+			rc = folio_q__step(&q);
+			if (rc == FOLIO_ROW) {
+				r->docid = folio_q__col_int(&q, 0);
+				rc = folio_q__run(&q);
+			} else if (rc == FOLIO_DONE) {
+				rc = folio_error_set(FOLIO_ERROR, "INSERT returned no docid");
+			}
+		} else if (rc == 0) {
+			rc = folio_q__run(&q);
+		}
+		folio_q__done(&q);
+		if (rc == 0 && !returning) {
+			rc = folio_q__prep(&q, cx, st->sql->last_docid);
+			if (rc == 0) {
+				rc = folio_q__int(&q, 1, st->storeid);
+				rc = rc ? rc : folio_q__text(&q, 2, doc->unid);
+				rc = rc ? rc : folio_q__step(&q);
+				if (rc == FOLIO_ROW) {
+					r->docid = folio_q__col_int(&q, 0);
+					rc = 0;
+				}
+				folio_q__done(&q);
+			}
+		}
+	}
+	if (rc < 0)
+		goto out;
+	rc = mirror(doc, cx, r->docid, cur.found);
+out:
+	if (rc < 0) {
+		folio_error__wrap("saving %s", doc->unid);
+		folio_doc__wres_free(r);
+	}
+	current_free(&cur);
+	return rc;
+}
+
+int folio_doc_save(folio_doc *doc, unsigned flags)
+{
+	folio_session *ses = doc->st->ses;
+	folio_wres r;
+	folio_cx *cx;
+	int rc;
+
+	rc = folio_session__wbegin(ses, &cx);
+	if (rc < 0)
+		return rc;
+	rc = folio_doc__write(doc, cx, flags, &r);
+	rc = folio_session__wend(ses, rc);
+	if (rc == 0)
+		folio_doc__apply(doc, &r);
+	else
+		folio_doc__wres_free(&r);
+	return rc;
+}
+
+/* Erases the rows keyed by docid in every table but the documents'. */
+static int erase_children(folio_store *st, folio_cx *cx, int64_t docid)
+{
+	const char *sqls[] = {st->sql->sec_clear, st->sql->tag_clear, st->sql->fld_clear,
+			      st->sql->soc_clear, st->sql->att_clear, st->sql->fts_clear,
+			      st->sql->doc_delete};
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < sizeof(sqls) / sizeof(sqls[0]); i++)
+		rc = run_docid(cx, sqls[i], docid);
+	return rc;
+}
+
+int folio_doc_delete(folio_store *st, const char *unid, const char *rev, unsigned flags)
+{
+	folio_session *ses = st->ses;
+	char next[FOLIO_REV_MAX], now[FOLIO_DATE_LEN + 1];
+	current cur = {0};
+	char *revs = NULL;
+	int64_t seq;
+	folio_cx *cx;
+	folio_q q;
+	int rc;
+
+	if (!folio_unid_valid(unid))
+		return folio_error_set(FOLIO_EINVALID, "invalid UNID '%.40s'", unid ? unid : "");
+	if (rev && !folio_rev__valid(rev))
+		return folio_error_set(FOLIO_EINVALID, "'%.60s' is not a revision", rev);
+	rc = folio_session__wbegin(ses, &cx);
+	if (rc < 0)
+		return rc;
+	rc = find_current(&cur, st, cx, unid);
+	if (rc < 0)
+		goto out;
+	if (!cur.found) {
+		rc = folio_error_set(FOLIO_ENOTFOUND, "no document %s in store %s", unid, st->name);
+		goto out;
+	}
+	if (rev && strcmp(rev, cur.rev) != 0) {
+		rc = folio_error_set(FOLIO_ECONFLICT,
+				     "document %s was changed by another save: rev %s is not the "
+				     "current %s",
+				     unid, rev, cur.rev);
+		goto out;
+	}
+	rc = erase_children(st, cx, cur.docid);
+	if (rc < 0 || (flags & FOLIO_DELETE_ERASE))
+		goto out;
+	folio_rev__next(next, cur.rev, "", 0, 1);
+	revs = push_rev(next, cur.revs);
+	if (!revs) {
+		rc = folio_error__oom();
+		goto out;
+	}
+	rc = folio_seq__next(&seq, ses, cx, st->db);
+	if (rc < 0)
+		goto out;
+	folio_time__now(now);
+	rc = folio_q__prep(&q, cx, st->sql->stub_insert);
+	if (rc < 0)
+		goto out;
+	rc = folio_q__int(&q, 1, st->storeid);
+	rc = rc ? rc : folio_q__text(&q, 2, unid);
+	rc = rc ? rc : folio_q__text(&q, 3, next);
+	rc = rc ? rc : folio_q__text(&q, 4, revs);
+	rc = rc ? rc : folio_q__int(&q, 5, seq);
+	rc = rc ? rc : folio_q__text(&q, 6, now);
+	rc = rc ? rc : folio_q__text(&q, 7, ses->user);
+	rc = rc ? rc : folio_q__text(&q, 8, st->replica);
+	rc = rc ? rc : folio_q__run(&q);
+	folio_q__done(&q);
+out:
+	free(revs);
+	current_free(&cur);
+	return folio_session__wend(ses, rc);
+}

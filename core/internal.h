@@ -1,0 +1,157 @@
+/* Internal: the structures behind the public handles, shared by core/ files. */
+#ifndef FOLIO_CORE_INTERNAL_H
+#define FOLIO_CORE_INTERNAL_H
+
+#include <pthread.h>
+#include <json-c/json.h>
+#include "folio/folio.h"
+#include "conn.h"
+#include "util.h"
+
+struct folio_server {
+	char *url;      /* as given (may hold a password): only for the driver */
+	char *url_safe; /* the password removed: for messages */
+	const folio_driver *drv;
+	folio_server_options opts;
+	folio_connect_options copts;
+	int schema_version;
+	char dialect[16];
+
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	folio_cx **idle;
+	int n_idle;
+	int n_open;
+};
+
+/* pool.c */
+int folio_pool__acquire(folio_cx **out, folio_server *srv);
+void folio_pool__release(folio_server *srv, folio_cx *cx);
+void folio_pool__destroy(folio_server *srv);
+
+/* The seq allocator's state for the open transaction (see seq.c). */
+typedef struct folio_seqcache {
+	char db[32];
+	int64_t next;    /* the last seq handed out */
+	int64_t written; /* the value the counter row holds in this transaction */
+	int depth;       /* transaction depth when the counter row was locked */
+	int valid;
+} folio_seqcache;
+
+struct folio_session {
+	folio_server *srv;
+	char *user;
+	folio_cx *txn_cx; /* held while a transaction is open */
+	int depth;        /* nesting depth, 0: none */
+	folio_seqcache seq;
+	folio_cx *read_cx; /* held while reads nest (a callback that reads) */
+	int read_refs;
+};
+
+/* session.c: a unit of writing. Starts a transaction (or a savepoint inside
+ * the open one) and hands out its connection; end commits or rolls back. */
+int folio_session__wbegin(folio_session *ses, folio_cx **cx);
+int folio_session__wend(folio_session *ses, int rc);
+/* A connection for reading: the transaction's, or one from the pool. */
+int folio_session__rcx(folio_session *ses, folio_cx **cx);
+void folio_session__rdone(folio_session *ses, folio_cx *cx);
+
+/* seq.c: the next seq of database `db`, inside the session's write unit. */
+int folio_seq__next(int64_t *out, folio_session *ses, folio_cx *cx, const char *db);
+/* Writes the counter back before the outermost commit. */
+int folio_seq__flush(folio_session *ses, folio_cx *cx);
+
+/* An extracted field of a store. */
+typedef struct folio_field {
+	char *name;
+	char *path;
+	int type; /* FOLIO_FT_* */
+	int multiple;
+} folio_field;
+
+enum { FOLIO_FT_STRING = 1, FOLIO_FT_NUMBER, FOLIO_FT_BOOLEAN, FOLIO_FT_DATE };
+
+struct folio_store {
+	folio_session *ses;
+	char db[32];
+	char name[72];
+	int64_t storeid;
+	char *options;
+	folio_field *fields;
+	int n_fields;
+	int fts;
+	char replica[27]; /* the database's replica id */
+	/* SQL texts for this database, built once: see doc.c */
+	struct folio_sql *sql;
+};
+
+/* store.c: parses and checks store options into fields; used by create and open. */
+int folio_store__parse_options(folio_store *st, const char *options_json, char **normalized);
+/* catalog.c: 1 if db exists, 0 if not, <0 error. */
+int folio_catalog__exists(folio_cx *cx, const char *db);
+
+/* doc.c: the write path shared by folio_doc_save() and batches. */
+struct folio_doc {
+	folio_store *st;
+	char unid[FOLIO_UNID_MAX + 1];
+	int is_new;
+	int64_t docid;
+	int64_t seq;
+	char *text;         /* the stored body text, or NULL when body is newer */
+	json_object *body;  /* parsed body, or NULL until needed */
+	char *rev;
+	char *revs;         /* JSON array of ancestors, newest first */
+	char *expect_rev;   /* from a `_rev` in set_json */
+	char *cdate, *cuser, *mdate, *muser, *replica;
+	char *parent, *syncmaster;
+	/* import: keep metadata as given */
+	int keep_meta;
+};
+
+/* What a write produced, moved into the document once the transaction commits. */
+typedef struct folio_wres {
+	int64_t docid, seq;
+	char *rev, *revs, *cdate, *cuser, *mdate, *muser;
+} folio_wres;
+
+/* flags: FOLIO_SAVE_CHECK_CONFLICT. Writes inside the caller's write unit. */
+int folio_doc__write(folio_doc *doc, folio_cx *cx, unsigned flags, folio_wres *res);
+void folio_doc__apply(folio_doc *doc, folio_wres *res); /* takes res's strings */
+void folio_doc__wres_free(folio_wres *res);
+/* Initializes a doc struct in place (no allocation of the struct). */
+int folio_doc__init(folio_doc *doc, folio_store *st, const char *unid);
+void folio_doc__clear(folio_doc *doc);
+/* doc.c: the parsed body (parsing the stored text once), and the body's text. */
+int folio_doc__need_body(folio_doc *doc);
+const char *folio_doc__text(folio_doc *doc, size_t *len);
+/* Parses wire JSON into a doc (system fields applied); keep_meta for imports. */
+int folio_doc__set_wire(folio_doc *doc, json_object *root, int keep_meta);
+
+/* sqltext.c: per-database SQL texts, built once per store handle. */
+typedef struct folio_sql {
+	char *doc_load;
+	char *doc_find;   /* docid, rev, revs, cdate, cuser of a live doc */
+	char *doc_insert;
+	char *doc_update;
+	char *doc_delete;
+	char *stub_find;
+	char *stub_delete;
+	char *stub_insert;
+	char *sec_clear, *sec_insert;
+	char *tag_clear, *tag_insert;
+	char *fld_clear, *fld_insert;
+	char *soc_clear, *att_clear, *fts_clear;
+	char *last_docid;
+	char *count;
+	char *unids;
+	char *meta_replica;
+} folio_sql;
+
+int folio_sql__build(folio_sql **out, const folio_dialect *d, const char *db);
+void folio_sql__free(folio_sql *s);
+
+
+
+/* database.c: a one-column text query (one optional text parameter) into a list. */
+int folio_db__list_query(folio_strlist **out, folio_cx *cx, const char *sql, const char *param);
+#endif

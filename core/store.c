@@ -1,0 +1,542 @@
+/* Stores: rows of <db>_store, with their options and extracted fields. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "internal.h"
+#include "json.h"
+
+static int check_names(const char *db, const char *name)
+{
+	if (!folio_db_name_valid(db))
+		return folio_error_set(FOLIO_EINVALID, "invalid database name '%.40s'",
+				       db ? db : "(null)");
+	if (name && !folio_store_name_valid(name))
+		return folio_error_set(FOLIO_EINVALID,
+				       "invalid store name '%.70s': use 1 to 64 of A-Z, a-z, 0-9, _, "
+				       "-, starting with a letter",
+				       name);
+	return 0;
+}
+
+static int is_predefined(const char *name)
+{
+	return name[0] == '_';
+}
+
+static void free_fields(folio_store *st)
+{
+	for (int i = 0; i < st->n_fields; i++) {
+		free(st->fields[i].name);
+		free(st->fields[i].path);
+	}
+	free(st->fields);
+	st->fields = NULL;
+	st->n_fields = 0;
+}
+
+static int field_type(const char *s)
+{
+	if (strcmp(s, "string") == 0)
+		return FOLIO_FT_STRING;
+	if (strcmp(s, "number") == 0)
+		return FOLIO_FT_NUMBER;
+	if (strcmp(s, "boolean") == 0)
+		return FOLIO_FT_BOOLEAN;
+	if (strcmp(s, "date") == 0)
+		return FOLIO_FT_DATE;
+	return 0;
+}
+
+static int field_name_valid(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > 64 || !((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')))
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '_'))
+			return 0;
+	return 1;
+}
+
+static int parse_field(folio_field *f, json_object *o, int i)
+{
+	json_object *v;
+	int rc = 0;
+
+	if (!json_object_is_type(o, json_type_object))
+		return folio_error_set(FOLIO_EINVALID, "store option fields[%d] is not an object", i);
+	json_object_object_foreach(o, key, val)
+	{
+		(void)val;
+		if (strcmp(key, "name") && strcmp(key, "path") && strcmp(key, "type") &&
+		    strcmp(key, "multiple"))
+			return folio_error_set(FOLIO_EINVALID, "fields[%d]: unknown key '%.40s'", i,
+					       key);
+	}
+	if (!json_object_object_get_ex(o, "name", &v) || !json_object_is_type(v, json_type_string) ||
+	    !field_name_valid(json_object_get_string(v)))
+		return folio_error_set(FOLIO_EINVALID,
+				       "fields[%d]: \"name\" must be 1 to 64 of A-Z, a-z, 0-9, _", i);
+	f->name = folio__strdup(json_object_get_string(v));
+	if (json_object_object_get_ex(o, "path", &v)) {
+		if (!json_object_is_type(v, json_type_string) ||
+		    !folio_json__path_valid(json_object_get_string(v)))
+			return folio_error_set(FOLIO_EINVALID, "fields[%d]: bad \"path\"", i);
+		f->path = folio__strdup(json_object_get_string(v));
+	} else {
+		f->path = folio__strdup(f->name);
+	}
+	f->type = FOLIO_FT_STRING;
+	if (json_object_object_get_ex(o, "type", &v)) {
+		f->type = json_object_is_type(v, json_type_string)
+				  ? field_type(json_object_get_string(v))
+				  : 0;
+		if (!f->type)
+			return folio_error_set(FOLIO_EINVALID,
+					       "fields[%d]: \"type\" must be string, number, "
+					       "boolean or date",
+					       i);
+	}
+	if (json_object_object_get_ex(o, "multiple", &v)) {
+		if (!json_object_is_type(v, json_type_boolean))
+			return folio_error_set(FOLIO_EINVALID,
+					       "fields[%d]: \"multiple\" must be a boolean", i);
+		f->multiple = json_object_get_boolean(v);
+	}
+	if (!f->name || !f->path)
+		rc = folio_error__oom();
+	return rc;
+}
+
+int folio_store__parse_options(folio_store *st, const char *options_json, char **normalized)
+{
+	static const char *const types[] = {"", "string", "number", "boolean", "date"};
+	json_object *root = NULL, *v, *norm = NULL;
+	int rc = 0, fts = 0;
+
+	if (normalized)
+		*normalized = NULL;
+	free_fields(st);
+	if (!options_json || !*options_json)
+		options_json = "{}";
+	rc = folio_json__parse(&root, options_json, strlen(options_json), 1 << 20, 16);
+	if (rc < 0) {
+		folio_error__wrap("store options");
+		return rc;
+	}
+	if (!json_object_is_type(root, json_type_object)) {
+		rc = folio_error_set(FOLIO_EINVALID, "store options must be a JSON object");
+		goto out;
+	}
+	json_object_object_foreach(root, key, val)
+	{
+		if (strcmp(key, "label") == 0) {
+			if (!json_object_is_type(val, json_type_string))
+				rc = folio_error_set(FOLIO_EINVALID, "store option label: a string");
+		} else if (strcmp(key, "fts") == 0 || strcmp(key, "replicate") == 0) {
+			if (!json_object_is_type(val, json_type_boolean))
+				rc = folio_error_set(FOLIO_EINVALID, "store option %s: a boolean",
+						     key);
+		} else if (strcmp(key, "fields") == 0) {
+			if (!json_object_is_type(val, json_type_array))
+				rc = folio_error_set(FOLIO_EINVALID, "store option fields: an array");
+		} else {
+			rc = folio_error_set(FOLIO_EINVALID, "unknown store option '%.40s'", key);
+		}
+		if (rc < 0)
+			goto out;
+	}
+	if (json_object_object_get_ex(root, "fts", &v))
+		fts = json_object_get_boolean(v);
+	if (json_object_object_get_ex(root, "fields", &v)) {
+		size_t n = json_object_array_length(v);
+		if (n > 256) {
+			rc = folio_error_set(FOLIO_EINVALID, "a store has at most 256 fields");
+			goto out;
+		}
+		st->fields = calloc(n ? n : 1, sizeof(*st->fields));
+		if (!st->fields) {
+			rc = folio_error__oom();
+			goto out;
+		}
+		for (size_t i = 0; i < n; i++) {
+			st->n_fields++;
+			rc = parse_field(&st->fields[i], json_object_array_get_idx(v, i), (int)i);
+			if (rc < 0)
+				goto out;
+			for (size_t j = 0; j < i; j++)
+				if (strcmp(st->fields[j].name, st->fields[i].name) == 0) {
+					rc = folio_error_set(FOLIO_EINVALID,
+							     "field %s is defined twice",
+							     st->fields[i].name);
+					goto out;
+				}
+		}
+		/* Normalize: every field written out with all its keys. */
+		for (size_t i = 0; i < n; i++) {
+			json_object *f = json_object_array_get_idx(v, i);
+			folio_field *ff = &st->fields[i];
+			json_object_object_add(f, "path", json_object_new_string(ff->path));
+			json_object_object_add(f, "type", json_object_new_string(types[ff->type]));
+			json_object_object_add(f, "multiple", json_object_new_boolean(ff->multiple));
+		}
+	}
+	st->fts = fts;
+	if (normalized) {
+		*normalized = folio__strdup(folio_json__text(root, NULL));
+		if (!*normalized)
+			rc = FOLIO_ENOMEM;
+	}
+out:
+	if (rc < 0)
+		free_fields(st);
+	json_object_put(root);
+	json_object_put(norm);
+	return rc;
+}
+
+/* The database must exist: FOLIO_ENOTFOUND otherwise. */
+static int need_db(folio_cx *cx, const char *db)
+{
+	int rc = folio_catalog__exists(cx, db);
+	if (rc == 0)
+		rc = folio_error_set(FOLIO_ENOTFOUND, "no database %s", db);
+	return rc < 0 ? rc : 0;
+}
+
+/* storeid and options of a store: 1 found, 0 not, <0 error. */
+static int find_store(folio_cx *cx, const char *db, const char *name, int64_t *id, char **options)
+{
+	char sql[128];
+	folio_q q;
+	int rc;
+
+	snprintf(sql, sizeof(sql), "SELECT storeid, options FROM %s_store WHERE name = ?", db);
+	rc = folio_q__prep(&q, cx, sql);
+	if (rc < 0)
+		return rc;
+	rc = folio_q__text(&q, 1, name);
+	if (rc == 0)
+		rc = folio_q__step(&q);
+	if (rc == FOLIO_ROW) {
+		if (id)
+			*id = folio_q__col_int(&q, 0);
+		if (options) {
+			*options = folio__strdup(folio_q__col_text(&q, 1, NULL));
+			if (!*options)
+				rc = FOLIO_ENOMEM;
+		}
+	}
+	folio_q__done(&q);
+	if (rc < 0)
+		return rc;
+	return rc == FOLIO_ROW;
+}
+
+int folio_store_create(folio_session *ses, const char *db, const char *name,
+		       const char *options_json)
+{
+	folio_store tmp = {0};
+	char *norm = NULL, sql[128];
+	folio_cx *cx;
+	folio_q q;
+	int rc;
+
+	rc = check_names(db, name);
+	if (rc < 0)
+		return rc;
+	rc = folio_store__parse_options(&tmp, options_json, &norm);
+	free_fields(&tmp);
+	if (rc < 0)
+		return rc;
+	rc = folio_session__wbegin(ses, &cx);
+	if (rc < 0)
+		goto done;
+	rc = need_db(cx, db);
+	if (rc < 0)
+		goto out;
+	rc = find_store(cx, db, name, NULL, NULL);
+	if (rc == 1)
+		rc = folio_error_set(FOLIO_EEXISTS, "store %s exists already in database %s", name,
+				     db);
+	if (rc < 0)
+		goto out;
+	snprintf(sql, sizeof(sql), "INSERT INTO %s_store (name, options) VALUES (?, ?)", db);
+	rc = folio_q__prep(&q, cx, sql);
+	if (rc < 0)
+		goto out;
+	rc = folio_q__text(&q, 1, name);
+	if (rc == 0)
+		rc = folio_q__text(&q, 2, norm);
+	if (rc == 0)
+		rc = folio_q__run(&q);
+	folio_q__done(&q);
+out:
+	rc = folio_session__wend(ses, rc);
+done:
+	free(norm);
+	return rc;
+}
+
+/* Deletes the rows of every table keyed by docid for the documents of a store. */
+static int erase_store_docs(folio_cx *cx, const char *db, int64_t storeid)
+{
+	static const char *const child[] = {"fld", "sec", "tag", "soc", "att", "fts", NULL};
+	char sql[256];
+	folio_q q;
+	int rc = 0;
+
+	for (int i = 0; rc == 0 && child[i]; i++) {
+		snprintf(sql, sizeof(sql),
+			 "DELETE FROM %s_%s WHERE docid IN (SELECT docid FROM %s_doc WHERE storeid = ?)",
+			 db, child[i], db);
+		rc = folio_q__prep(&q, cx, sql);
+		if (rc == 0) {
+			rc = folio_q__int(&q, 1, storeid);
+			if (rc == 0)
+				rc = folio_q__run(&q);
+			folio_q__done(&q);
+		}
+	}
+	for (int i = 0; rc == 0 && i < 3; i++) {
+		static const char *const own[] = {"doc", "stub", "store"};
+		snprintf(sql, sizeof(sql), "DELETE FROM %s_%s WHERE storeid = ?", db, own[i]);
+		rc = folio_q__prep(&q, cx, sql);
+		if (rc == 0) {
+			rc = folio_q__int(&q, 1, storeid);
+			if (rc == 0)
+				rc = folio_q__run(&q);
+			folio_q__done(&q);
+		}
+	}
+	return rc;
+}
+
+int folio_store_drop(folio_session *ses, const char *db, const char *name)
+{
+	folio_cx *cx;
+	int64_t id = 0;
+	int rc;
+
+	rc = check_names(db, name);
+	if (rc < 0)
+		return rc;
+	if (is_predefined(name))
+		return folio_error_set(FOLIO_EINVALID, "the predefined store %s cannot be dropped",
+				       name);
+	rc = folio_session__wbegin(ses, &cx);
+	if (rc < 0)
+		return rc;
+	rc = need_db(cx, db);
+	if (rc < 0)
+		goto out;
+	rc = find_store(cx, db, name, &id, NULL);
+	if (rc == 0)
+		rc = folio_error_set(FOLIO_ENOTFOUND, "no store %s in database %s", name, db);
+	if (rc < 0)
+		goto out;
+	rc = erase_store_docs(cx, db, id);
+out:
+	return folio_session__wend(ses, rc);
+}
+
+int folio_store_list(folio_strlist **out, folio_session *ses, const char *db)
+{
+	char sql[128];
+	folio_cx *cx;
+	int rc;
+
+	*out = NULL;
+	rc = check_names(db, NULL);
+	if (rc < 0)
+		return rc;
+	rc = folio_session__rcx(ses, &cx);
+	if (rc < 0)
+		return rc;
+	rc = need_db(cx, db);
+	if (rc == 0) {
+		snprintf(sql, sizeof(sql), "SELECT name FROM %s_store ORDER BY name", db);
+		rc = folio_db__list_query(out, cx, sql, NULL);
+	}
+	folio_session__rdone(ses, cx);
+	return rc;
+}
+
+static int read_replica(folio_store *st, folio_cx *cx)
+{
+	folio_q q;
+	int rc = folio_q__prep(&q, cx, st->sql->meta_replica);
+	if (rc < 0)
+		return rc;
+	rc = folio_q__step(&q);
+	if (rc == FOLIO_ROW) {
+		snprintf(st->replica, sizeof(st->replica), "%s", folio_q__col_text(&q, 0, NULL));
+		rc = 0;
+	} else if (rc == FOLIO_DONE) {
+		rc = folio_error_set(FOLIO_ERROR, "database %s has no meta row", st->db);
+	}
+	folio_q__done(&q);
+	return rc;
+}
+
+int folio_store_open(folio_store **out, folio_session *ses, const char *db, const char *name)
+{
+	folio_store *st = NULL;
+	folio_cx *cx;
+	int rc;
+
+	*out = NULL;
+	rc = check_names(db, name);
+	if (rc < 0)
+		return rc;
+	st = calloc(1, sizeof(*st));
+	if (!st)
+		return folio_error__oom();
+	st->ses = ses;
+	snprintf(st->db, sizeof(st->db), "%s", db);
+	snprintf(st->name, sizeof(st->name), "%s", name);
+	rc = folio_session__rcx(ses, &cx);
+	if (rc < 0)
+		goto out;
+	rc = need_db(cx, db);
+	if (rc == 0) {
+		rc = find_store(cx, db, name, &st->storeid, &st->options);
+		if (rc == 0)
+			rc = folio_error_set(FOLIO_ENOTFOUND, "no store %s in database %s", name,
+					     db);
+		if (rc == 1)
+			rc = 0;
+	}
+	if (rc == 0)
+		rc = folio_sql__build(&st->sql, folio_cx__dialect(cx), db);
+	if (rc == 0)
+		rc = read_replica(st, cx);
+	folio_session__rdone(ses, cx);
+	if (rc == 0)
+		rc = folio_store__parse_options(st, st->options, NULL);
+out:
+	if (rc < 0) {
+		folio_store_free(st);
+		return rc;
+	}
+	*out = st;
+	return 0;
+}
+
+void folio_store_free(folio_store *st)
+{
+	if (!st)
+		return;
+	free_fields(st);
+	free(st->options);
+	folio_sql__free(st->sql);
+	free(st);
+}
+
+const char *folio_store_options(const folio_store *st)
+{
+	return st->options;
+}
+
+int folio_store_set_options(folio_store *st, const char *options_json)
+{
+	folio_store tmp = {0};
+	char *norm = NULL, sql[128];
+	folio_cx *cx;
+	folio_q q;
+	int rc;
+
+	rc = folio_store__parse_options(&tmp, options_json, &norm);
+	free_fields(&tmp);
+	if (rc < 0)
+		return rc;
+	rc = folio_session__wbegin(st->ses, &cx);
+	if (rc < 0)
+		goto done;
+	snprintf(sql, sizeof(sql), "UPDATE %s_store SET options = ? WHERE storeid = ?", st->db);
+	rc = folio_q__prep(&q, cx, sql);
+	if (rc == 0) {
+		rc = folio_q__text(&q, 1, norm);
+		if (rc == 0)
+			rc = folio_q__int(&q, 2, st->storeid);
+		if (rc == 0)
+			rc = folio_q__run(&q);
+		if (rc == 0 && folio_cx__changes(cx) != 1)
+			rc = folio_error_set(FOLIO_ENOTFOUND, "store %s was dropped", st->name);
+		folio_q__done(&q);
+	}
+	rc = folio_session__wend(st->ses, rc);
+	if (rc == 0) {
+		free(st->options);
+		st->options = norm;
+		norm = NULL;
+		rc = folio_store__parse_options(st, st->options, NULL);
+	}
+done:
+	free(norm);
+	return rc;
+}
+
+const char *folio_store_name(const folio_store *st)
+{
+	return st->name;
+}
+
+const char *folio_store_db_name(const folio_store *st)
+{
+	return st->db;
+}
+
+folio_session *folio_store_session(const folio_store *st)
+{
+	return st->ses;
+}
+
+int folio_store_count(int64_t *out, folio_store *st)
+{
+	folio_cx *cx;
+	folio_q q;
+	int rc;
+
+	*out = 0;
+	rc = folio_session__rcx(st->ses, &cx);
+	if (rc < 0)
+		return rc;
+	rc = folio_q__prep(&q, cx, st->sql->count);
+	if (rc == 0) {
+		rc = folio_q__int(&q, 1, st->storeid);
+		if (rc == 0)
+			rc = folio_q__step(&q);
+		if (rc == FOLIO_ROW) {
+			*out = folio_q__col_int(&q, 0);
+			rc = 0;
+		}
+		folio_q__done(&q);
+	}
+	folio_session__rdone(st->ses, cx);
+	return rc;
+}
+
+int folio_store_foreach_unid(folio_store *st, int (*cb)(const char *unid, void *payload),
+			     void *payload)
+{
+	folio_cx *cx;
+	folio_q q;
+	int rc;
+
+	rc = folio_session__rcx(st->ses, &cx);
+	if (rc < 0)
+		return rc;
+	rc = folio_q__prep(&q, cx, st->sql->unids);
+	if (rc == 0) {
+		rc = folio_q__int(&q, 1, st->storeid);
+		while (rc == 0 && (rc = folio_q__step(&q)) == FOLIO_ROW)
+			rc = cb(folio_q__col_text(&q, 0, NULL), payload);
+		if (rc == FOLIO_DONE)
+			rc = 0;
+		folio_q__done(&q);
+	}
+	folio_session__rdone(st->ses, cx);
+	return rc;
+}

@@ -1,0 +1,32 @@
+/*
+ * Internal: the relational layout. The server catalog (folio_schema,
+ * folio_catalog) and the fixed set of tables of each database, written per
+ * dialect, with a schema version and forward migrations.
+ */
+#ifndef FOLIO_DDL_LAYOUT_H
+#define FOLIO_DDL_LAYOUT_H
+
+#include "conn.h"
+
+/* The per-database tables, in creation order (drop goes in reverse). */
+extern const char *const folio_layout__tables[];
+
+/*
+ * Creates the server catalog on an empty database, or migrates an older one
+ * forward, in one transaction. *version gets the version now in place.
+ * A catalog newer than this build is an error (FOLIO_EINVALID).
+ */
+int folio_layout__server_init(folio_cx *cx, int *version);
+
+/* Writes the DDL of database `db` (CREATE TABLE/INDEX statements, one per
+ * call of `cb`). Used by create and by tests that check the SQL. */
+int folio_layout__db_ddl(const folio_dialect *d, const char *db,
+			 int (*cb)(const char *sql, void *payload), void *payload);
+
+/* Creates the tables of database `db` (inside the caller's transaction). */
+int folio_layout__db_create(folio_cx *cx, const char *db);
+
+/* Drops the tables of database `db` (inside the caller's transaction). */
+int folio_layout__db_drop(folio_cx *cx, const char *db);
+
+#endif

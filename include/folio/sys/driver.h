@@ -1,0 +1,122 @@
+/*
+ * folio: the driver interface, for people who write drivers.
+ *
+ * A driver is a versioned table of function pointers (the shape of SQLite's
+ * VFS and libgit2's ODB backends). Fields are only ever appended; a driver
+ * sets `version` to the FOLIO_DRIVER_VERSION it was written for. Methods
+ * marked optional may be NULL and the core checks before calling them.
+ *
+ * SQL reaching a driver is written by folio's dialects with `?` placeholders
+ * numbered from 1 in order; a driver whose engine wants another spelling
+ * ($1 for libpq) rewrites them. Every value is bound; no value is ever part
+ * of the SQL text.
+ *
+ * Errors: a method returns 0 (or FOLIO_ROW for step), or a negative
+ * FOLIO_E* code after calling folio_error_set() with one line that names the
+ * engine's code (SQLSTATE where there is one) and its message. Map a unique
+ * violation to FOLIO_EEXISTS, a lock timeout to FOLIO_EBUSY, a full disk to
+ * FOLIO_EFULL, a read-only database to FOLIO_EREADONLY, a lost connection
+ * to FOLIO_EIO.
+ */
+#ifndef FOLIO_SYS_DRIVER_H
+#define FOLIO_SYS_DRIVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "folio/errors.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define FOLIO_DRIVER_VERSION 1
+
+/* step() results */
+#define FOLIO_ROW 1
+#define FOLIO_DONE 0
+
+typedef enum folio_coltype {
+	FOLIO_COL_NULL = 0,
+	FOLIO_COL_INT = 1,
+	FOLIO_COL_DOUBLE = 2,
+	FOLIO_COL_TEXT = 3,
+	FOLIO_COL_BLOB = 4
+} folio_coltype;
+
+/* A connection and a prepared statement, defined by each driver. */
+typedef struct folio_conn folio_conn;
+typedef struct folio_stmt folio_stmt;
+
+/* What the core tells a driver when it connects. */
+typedef struct folio_connect_options {
+	int busy_timeout_ms;
+} folio_connect_options;
+
+typedef struct folio_driver {
+	int version;        /* FOLIO_DRIVER_VERSION */
+	const char *name;   /* "sqlite", "pg", "odbc", "fake" */
+	const char *scheme; /* the URL scheme it takes, without ':' */
+
+	/* Connects for `url` (the whole URL, scheme included). */
+	int (*connect)(folio_conn **out, const char *url, const folio_connect_options *opts);
+	void (*disconnect)(folio_conn *conn);
+
+	/* The dialect for this connection: "sqlite", "postgresql", "mariadb", "db2". */
+	const char *(*dialect)(folio_conn *conn);
+
+	/* Runs SQL without parameters or results (DDL, pragmas). */
+	int (*exec)(folio_conn *conn, const char *sql);
+
+	int (*prepare)(folio_stmt **out, folio_conn *conn, const char *sql);
+	void (*finalize)(folio_stmt *stmt);
+	/* Makes a stepped statement ready to run again; bindings are cleared. */
+	int (*reset)(folio_stmt *stmt);
+
+	/* Parameters are numbered from 1. A text or blob is copied if needed. */
+	int (*bind_null)(folio_stmt *stmt, int idx);
+	int (*bind_int64)(folio_stmt *stmt, int idx, int64_t v);
+	int (*bind_double)(folio_stmt *stmt, int idx, double v);
+	int (*bind_text)(folio_stmt *stmt, int idx, const char *v, size_t len);
+	int (*bind_blob)(folio_stmt *stmt, int idx, const void *v, size_t len);
+
+	/* Runs or advances: FOLIO_ROW with a row ready, FOLIO_DONE, or an error. */
+	int (*step)(folio_stmt *stmt);
+
+	/* Columns of the current row, numbered from 0. Pointers live until the next step/reset. */
+	int (*column_count)(folio_stmt *stmt);
+	folio_coltype (*column_type)(folio_stmt *stmt, int col);
+	int64_t (*column_int64)(folio_stmt *stmt, int col);
+	double (*column_double)(folio_stmt *stmt, int col);
+	const char *(*column_text)(folio_stmt *stmt, int col, size_t *len);
+	const void *(*column_blob)(folio_stmt *stmt, int col, size_t *len);
+
+	/* Rows changed by the last statement stepped to completion on `conn`. */
+	int64_t (*changes)(folio_conn *conn);
+
+	/* Transactions. `write` asks for the write lock up front where the engine has one. */
+	int (*begin)(folio_conn *conn, int write);
+	int (*commit)(folio_conn *conn);
+	int (*rollback)(folio_conn *conn);
+
+	/* Optional: 0 when the connection is usable. NULL: assumed usable. */
+	int (*ping)(folio_conn *conn);
+} folio_driver;
+
+/*
+ * Registers a driver for its URL scheme (thread-safe; call before opening
+ * Servers). Built-in drivers are registered already. Returns 0,
+ * FOLIO_EEXISTS (the scheme is taken), FOLIO_EINVALID (bad version).
+ */
+int folio_driver_register(const folio_driver *drv);
+
+/* Sets this thread's error detail; returns `code`. For drivers. */
+int folio_error_set(int code, const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 2, 3)))
+#endif
+	;
+
+#ifdef __cplusplus
+}
+#endif
+#endif

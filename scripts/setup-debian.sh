@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Installs the Debian packages that folio's build, tests and demo need.
+# Idempotent: apt-get runs only when a package is missing. Works as root, or
+# through sudo when it exists. Debian 12 (bookworm).
+set -euo pipefail
+
+# The build and the tests (issues 1-2).
+PACKAGES=(
+  build-essential
+  cmake
+  pkg-config
+  libjson-c-dev
+  libsqlite3-dev
+  libsodium-dev
+  libcmocka-dev
+  clang          # sanitizers and fuzzers
+  sqlite3
+)
+
+# ---- To be added by later issues (move a line up into PACKAGES when its
+# ---- code lands; keep this list in step with the CMake find_package calls):
+#   libpq-dev postgresql                              PostgreSQL driver and server
+#   unixodbc-dev odbc-postgresql odbc-mariadb libsqliteodbc   ODBC driver matrix
+#   mariadb-server                                    MariaDB for the ODBC tests
+#   slapd ldap-utils libldap2-dev                     LDAP directory
+#   libmicrohttpd-dev                                 folio serve (REST)
+#   libcurl4-openssl-dev                              HTTP replication transport
+LATER_PACKAGES=()
+
+want=("${PACKAGES[@]}" "${LATER_PACKAGES[@]}")
+
+missing=()
+for p in "${want[@]}"; do
+  status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+  if [ "$status" != "installed" ]; then
+    missing+=("$p")
+  fi
+done
+
+if [ "${#missing[@]}" -eq 0 ]; then
+  echo "setup-debian: all ${#want[@]} packages are installed"
+  exit 0
+fi
+
+if [ "$(id -u)" -eq 0 ]; then
+  SUDO=()
+elif command -v sudo >/dev/null 2>&1; then
+  SUDO=(sudo)
+else
+  echo "setup-debian: missing packages: ${missing[*]}" >&2
+  echo "setup-debian: not root and no sudo: install them as root" >&2
+  exit 1
+fi
+
+echo "setup-debian: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+"${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
+"${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
