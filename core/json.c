@@ -436,6 +436,23 @@ json_object *folio_json__path_get(json_object *root, const char *path)
 	return cur;
 }
 
+int folio_json__path_exists(json_object *root, const char *path)
+{
+	char seg[FOLIO_JSON_PATH_MAX + 1];
+	const char *p = path;
+	json_object *cur = root;
+	int last = 0;
+
+	if (!path_ok(path))
+		return 0;
+	while (!last) {
+		last = next_segment(&p, seg);
+		if (!child_of(cur, seg, &cur))
+			return 0;
+	}
+	return 1;
+}
+
 int folio_json__path_set(json_object *root, const char *path, json_object *value)
 {
 	char seg[FOLIO_JSON_PATH_MAX + 1];

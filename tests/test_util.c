@@ -855,6 +855,18 @@ static void test_path_get(void **state)
 	assert_string_equal(json_object_get_string(folio_json__path_get(o, "obj.1")), "one");
 	assert_json(folio_json__path_get(o, "address"), "{\"city\":\"Lyon\",\"zip\":\"69001\"}");
 
+	/* a JSON null is there, and json-c holds it as NULL */
+	assert_null(folio_json__path_get(o, "n"));
+	assert_true(folio_json__path_exists(o, "n"));
+	assert_true(folio_json__path_exists(o, "latlng.1"));
+	assert_true(folio_json__path_exists(o, "obj.1"));
+	assert_false(folio_json__path_exists(o, "latlng.2"));
+	assert_false(folio_json__path_exists(o, "n.x"));
+	assert_false(folio_json__path_exists(o, "missing"));
+	assert_false(folio_json__path_exists(o, "name.first"));
+	assert_false(folio_json__path_exists(o, "a..b"));
+	assert_false(folio_json__path_exists(o, NULL));
+
 	assert_null(folio_json__path_get(o, "latlng.2"));
 	assert_null(folio_json__path_get(o, "latlng.x"));
 	assert_null(folio_json__path_get(o, "latlng.99999999999999999999999"));
