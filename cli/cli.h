@@ -56,6 +56,12 @@ int folio_cli__cmd_changes(folio_cli *cli, int argc, char **argv);
  */
 int folio_cli__open(folio_cli *cli);
 
+/*
+ * Opens the Server and Session if need be, then store `name` of database `db`
+ * into *st. Returns 0, or FOLIO_CLI_FAIL after printing the error.
+ */
+int folio_cli__open_store(folio_cli *cli, folio_store **st, const char *db, const char *name);
+
 /* Frees the Session and closes the Server, if open. */
 void folio_cli__close(folio_cli *cli);
 
@@ -140,6 +146,9 @@ int folio_cli__lines_next(folio_cli_lines *lr);
 
 void folio_cli__lines_free(folio_cli_lines *lr);
 
+/* 1 when s[0..len) holds only white space (or nothing). */
+int folio_cli__blank(const char *s, size_t len);
+
 /*
  * Parses one JSON value from text[0..len) (text[len] must be NUL); trailing
  * white space is allowed. On failure writes "malformed JSON at line L, column
@@ -147,6 +156,15 @@ void folio_cli__lines_free(folio_cli_lines *lr);
  */
 int folio_cli__json_parse(json_object **out, const char *text, size_t len, char *err,
 			  size_t errsize);
+
+/*
+ * Adds `value` under `key`, taking over its reference; a NULL value is an
+ * allocation that failed. Returns 0, or -1 (value released).
+ */
+int folio_cli__json_add(json_object *obj, const char *key, json_object *value);
+
+/* Adds a string, or JSON null when s is NULL. Returns 0 or -1 (out of memory). */
+int folio_cli__json_add_string(json_object *obj, const char *key, const char *s);
 
 /* JSON text of `obj` on one line, borrowed from obj. */
 const char *folio_cli__json_line(json_object *obj);

@@ -22,11 +22,6 @@ struct feed {
 	int64_t seen;
 };
 
-static json_object *str_or_null(const char *s)
-{
-	return s != NULL ? json_object_new_string(s) : NULL;
-}
-
 static int print_change(const folio_change *c, void *payload)
 {
 	struct feed *feed = payload;
@@ -37,11 +32,11 @@ static int print_change(const folio_change *c, void *payload)
 	feed->seen++;
 	if (o == NULL)
 		return folio_cli__errorf(feed->cli, "out of memory");
-	if (json_object_object_add(o, "seq", json_object_new_int64(c->seq)) ||
-	    json_object_object_add(o, "store", str_or_null(c->store)) ||
-	    json_object_object_add(o, "unid", str_or_null(c->unid)) ||
-	    json_object_object_add(o, "rev", str_or_null(c->rev)) ||
-	    json_object_object_add(o, "deleted", json_object_new_boolean(c->deleted != 0))) {
+	if (folio_cli__json_add(o, "seq", json_object_new_int64(c->seq)) != 0 ||
+	    folio_cli__json_add_string(o, "store", c->store) != 0 ||
+	    folio_cli__json_add_string(o, "unid", c->unid) != 0 ||
+	    folio_cli__json_add_string(o, "rev", c->rev) != 0 ||
+	    folio_cli__json_add(o, "deleted", json_object_new_boolean(c->deleted != 0)) != 0) {
 		folio_cli__errorf(feed->cli, "out of memory");
 		goto out;
 	}

@@ -67,34 +67,6 @@ static int parse_status(int rc)
 	return rc == FOLIO_CLI_ARGS_HELP ? 0 : rc;
 }
 
-static int is_blank(const char *s, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\n' && s[i] != '\r')
-			return 0;
-	}
-	return 1;
-}
-
-/* Opens the Session and the store. */
-static int open_store(folio_cli *cli, folio_store **st, const char *db, const char *name)
-{
-	int rc;
-
-	*st = NULL;
-	rc = folio_cli__open(cli);
-	if (rc != 0)
-		return rc;
-	rc = folio_store_open(st, cli->ses, db, name);
-	if (rc != 0) {
-		*st = NULL;
-		return folio_cli__fail(cli, rc);
-	}
-	return 0;
-}
-
 /* Prints {"_unid":...,"_rev":...} of a saved document. */
 static int print_saved(const folio_cli *cli, const folio_doc *doc)
 {
@@ -105,8 +77,8 @@ static int print_saved(const folio_cli *cli, const folio_doc *doc)
 
 	if (o == NULL)
 		return folio_cli__errorf(cli, "out of memory");
-	if (json_object_object_add(o, "_unid", json_object_new_string(folio_doc_unid(doc))) ||
-	    json_object_object_add(o, "_rev", rev ? json_object_new_string(rev) : NULL)) {
+	if (folio_cli__json_add_string(o, "_unid", folio_doc_unid(doc)) != 0 ||
+	    folio_cli__json_add_string(o, "_rev", rev) != 0) {
 		folio_cli__errorf(cli, "out of memory");
 		goto out;
 	}
@@ -174,7 +146,7 @@ int folio_cli__cmd_put(folio_cli *cli, int argc, char **argv)
 		rc = folio_cli__errorf(cli, "out of memory");
 		goto out;
 	}
-	if (is_blank(text, len)) {
+	if (folio_cli__blank(text, len)) {
 		rc = folio_cli__errorf(cli, "no document on stdin");
 		goto out;
 	}
@@ -187,7 +159,7 @@ int folio_cli__cmd_put(folio_cli *cli, int argc, char **argv)
 	if (rc != 0)
 		goto out;
 
-	rc = open_store(cli, &st, pos[0], pos[1]);
+	rc = folio_cli__open_store(cli, &st, pos[0], pos[1]);
 	if (rc != 0)
 		goto out;
 	if (unid == NULL) {
@@ -233,7 +205,7 @@ int folio_cli__cmd_get(folio_cli *cli, int argc, char **argv)
 	if (rc != 0)
 		return parse_status(rc);
 
-	rc = open_store(cli, &st, pos[0], pos[1]);
+	rc = folio_cli__open_store(cli, &st, pos[0], pos[1]);
 	if (rc != 0)
 		goto out;
 	rc = folio_doc_load(&doc, st, pos[2]);
@@ -272,7 +244,7 @@ int folio_cli__cmd_rm(folio_cli *cli, int argc, char **argv)
 	if (rc != 0)
 		return parse_status(rc);
 
-	rc = open_store(cli, &st, pos[0], pos[1]);
+	rc = folio_cli__open_store(cli, &st, pos[0], pos[1]);
 	if (rc != 0)
 		goto out;
 	rc = folio_doc_delete(st, pos[2], rev, erase ? FOLIO_DELETE_ERASE : 0);
@@ -301,7 +273,7 @@ int folio_cli__cmd_ls(folio_cli *cli, int argc, char **argv)
 	if (rc != 0)
 		return parse_status(rc);
 
-	rc = open_store(cli, &st, pos[0], pos[1]);
+	rc = folio_cli__open_store(cli, &st, pos[0], pos[1]);
 	if (rc != 0)
 		goto out;
 	rc = folio_store_foreach_unid(st, print_unid, cli);

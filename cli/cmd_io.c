@@ -41,33 +41,6 @@ static int parse(const folio_cli *cli, int argc, char **argv, const char *usage,
 	return 0;
 }
 
-static int open_store(folio_cli *cli, folio_store **st, const char *db, const char *name)
-{
-	int rc;
-
-	*st = NULL;
-	rc = folio_cli__open(cli);
-	if (rc != 0)
-		return rc;
-	rc = folio_store_open(st, cli->ses, db, name);
-	if (rc != 0) {
-		*st = NULL;
-		return folio_cli__fail(cli, rc);
-	}
-	return 0;
-}
-
-static int is_blank(const char *s, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
-			return 0;
-	}
-	return 1;
-}
-
 /* Puts every line of lr into the batch; 0, or an exit status after printing the error. */
 static int import_lines(folio_cli *cli, folio_cli_lines *lr, folio_batch *b, const char *path,
 			folio_cli_progress *prog, uint64_t *count)
@@ -88,7 +61,7 @@ static int import_lines(folio_cli *cli, folio_cli_lines *lr, folio_batch *b, con
 						 strerror(errno));
 		if (rc < 0)
 			return folio_cli__errorf(cli, "out of memory");
-		if (!is_blank(lr->line, lr->len)) {
+		if (!folio_cli__blank(lr->line, lr->len)) {
 			rc = folio_batch_put(b, lr->line, lr->len);
 			if (rc != 0) {
 				folio_cli__progress_end(prog);
@@ -140,7 +113,7 @@ int folio_cli__cmd_import(folio_cli *cli, int argc, char **argv)
 		goto out;
 	}
 
-	rc = open_store(cli, &st, pos[0], pos[1]);
+	rc = folio_cli__open_store(cli, &st, pos[0], pos[1]);
 	if (rc != 0)
 		goto out;
 	rc = folio_batch_open(&b, st, FOLIO_BATCH_KEEP_META);
@@ -208,12 +181,19 @@ static void unids_free(struct unids *u)
 	free(u->items);
 }
 
-/* Writes one document as a line; a document deleted since it was listed is skipped. */
+/*
+ * Writes one document as a line; a document deleted since it was listed is
+ * skipped. `_seq` is left out: it is the document's place in this database's
+ * feed, which an import elsewhere gives it anew, and an export read back by an
+ * import must export the same again.
+ */
 static int export_one(const folio_cli *cli, folio_store *st, const char *unid)
 {
 	folio_doc *doc = NULL;
 	char *json = NULL;
-	size_t len;
+	json_object *o = NULL;
+	const char *line;
+	char err[256];
 	int rc;
 
 	rc = folio_doc_load(&doc, st, unid);
@@ -225,15 +205,21 @@ static int export_one(const folio_cli *cli, folio_store *st, const char *unid)
 		rc = folio_cli__fail(cli, rc);
 		goto out;
 	}
-	len = strlen(json);
-	while (len > 0 && json[len - 1] == '\n')
-		len--;
-	if (memchr(json, '\n', len) != NULL) {
-		rc = folio_cli__errorf(cli, "document %s: its JSON is not on one line", unid);
+	rc = folio_cli__json_parse(&o, json, strlen(json), err, sizeof(err));
+	if (rc != 0 || !json_object_is_type(o, json_type_object)) {
+		rc = folio_cli__errorf(cli, "document %s: bad JSON from the library: %s", unid,
+				       rc != 0 ? err : "not an object");
 		goto out;
 	}
-	rc = folio_cli__println(cli, json, len);
+	json_object_object_del(o, "_seq");
+	line = folio_cli__json_line(o);
+	if (line == NULL) {
+		rc = folio_cli__errorf(cli, "out of memory");
+		goto out;
+	}
+	rc = folio_cli__println(cli, line, strlen(line));
 out:
+	json_object_put(o);
 	free(json);
 	folio_doc_free(doc);
 	return rc;
@@ -255,7 +241,7 @@ int folio_cli__cmd_export(folio_cli *cli, int argc, char **argv)
 	if (rc != 0)
 		return rc == FOLIO_CLI_ARGS_HELP ? 0 : rc;
 
-	rc = open_store(cli, &st, pos[0], pos[1]);
+	rc = folio_cli__open_store(cli, &st, pos[0], pos[1]);
 	if (rc != 0)
 		goto out;
 	rc = folio_store_count(&total, st);

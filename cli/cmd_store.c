@@ -42,7 +42,6 @@ static int with_fts(const folio_cli *cli, json_object **obj, const char *options
 		    const char **out)
 {
 	char err[256];
-	json_object *t;
 	int rc;
 
 	if (options == NULL) {
@@ -56,11 +55,8 @@ static int with_fts(const folio_cli *cli, json_object **obj, const char *options
 		if (!json_object_is_type(*obj, json_type_object))
 			return folio_cli__errorf(cli, "--options: not a JSON object");
 	}
-	t = json_object_new_boolean(1);
-	if (t == NULL || json_object_object_add(*obj, "fts", t) != 0) {
-		json_object_put(t);
+	if (folio_cli__json_add(*obj, "fts", json_object_new_boolean(1)) != 0)
 		return folio_cli__errorf(cli, "out of memory");
-	}
 	*out = folio_cli__json_line(*obj);
 	if (*out == NULL)
 		return folio_cli__errorf(cli, "out of memory");

@@ -63,3 +63,19 @@ void folio_cli__close(folio_cli *cli)
 	folio_server_close(cli->srv);
 	cli->srv = NULL;
 }
+
+int folio_cli__open_store(folio_cli *cli, folio_store **st, const char *db, const char *name)
+{
+	int rc;
+
+	*st = NULL;
+	rc = folio_cli__open(cli);
+	if (rc != 0)
+		return rc;
+	rc = folio_store_open(st, cli->ses, db, name);
+	if (rc != 0) {
+		*st = NULL;
+		return folio_cli__fail(cli, rc);
+	}
+	return 0;
+}

@@ -181,6 +181,17 @@ int folio_cli__lines_next(folio_cli_lines *lr)
 	return 1;
 }
 
+int folio_cli__blank(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\n' && s[i] != '\r')
+			return 0;
+	}
+	return 1;
+}
+
 static void position(const char *text, size_t off, size_t *line, size_t *col)
 {
 	size_t i;
@@ -243,6 +254,33 @@ int folio_cli__json_parse(json_object **out, const char *text, size_t len, char 
 	}
 	json_tokener_free(tok);
 	*out = obj;
+	return 0;
+}
+
+int folio_cli__json_add(json_object *obj, const char *key, json_object *value)
+{
+	if (value == NULL)
+		return -1;
+	if (json_object_object_add(obj, key, value) != 0) {
+		json_object_put(value);
+		return -1;
+	}
+	return 0;
+}
+
+int folio_cli__json_add_string(json_object *obj, const char *key, const char *s)
+{
+	json_object *v = NULL;
+
+	if (s != NULL) {
+		v = json_object_new_string(s);
+		if (v == NULL)
+			return -1;
+	}
+	if (json_object_object_add(obj, key, v) != 0) {
+		json_object_put(v);
+		return -1;
+	}
 	return 0;
 }
 

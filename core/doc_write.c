@@ -227,7 +227,7 @@ static int insert_fields(folio_cx *cx, folio_store *st, int64_t docid, json_obje
 
 	for (int i = 0; rc == 0 && i < st->n_fields; i++) {
 		folio_field *f = &st->fields[i];
-		json_object *v = folio_json__path_get(body, f->path);
+		json_object *v = f->slot ? NULL : folio_json__path_get(body, f->path);
 		if (!v)
 			continue;
 		if (!prepared) {
@@ -249,6 +249,48 @@ static int insert_fields(folio_cx *cx, folio_store *st, int64_t docid, json_obje
 	}
 	if (prepared)
 		folio_q__done(&q);
+	return rc;
+}
+
+static int n_slots(const folio_store *st)
+{
+	int n = 0;
+	for (int i = 0; i < st->n_fields; i++)
+		n += st->fields[i].slot != 0;
+	return n;
+}
+
+/*
+ * Binds the store's slot columns from `first` on, in field order: the value
+ * at the field's path when it has the field's type, else NULL.
+ */
+static int bind_slots(folio_q *q, int first, folio_doc *doc)
+{
+	folio_store *st = doc->st;
+	int rc = 0, p = first;
+
+	for (int i = 0; rc == 0 && i < st->n_fields; i++) {
+		folio_field *f = &st->fields[i];
+		json_object *v;
+		enum json_type t;
+		if (!f->slot)
+			continue;
+		v = json_object_is_type(doc->body, json_type_object)
+			    ? folio_json__path_get(doc->body, f->path)
+			    : NULL;
+		t = json_object_get_type(v);
+		if (v && (f->type == FOLIO_FT_STRING || f->type == FOLIO_FT_DATE) &&
+		    t == json_type_string)
+			rc = folio_q__textn(q, p, json_object_get_string(v),
+					    (size_t)json_object_get_string_len(v));
+		else if (v && f->type == FOLIO_FT_NUMBER && (t == json_type_int || t == json_type_double))
+			rc = folio_q__double(q, p, json_object_get_double(v));
+		else if (v && f->type == FOLIO_FT_BOOLEAN && t == json_type_boolean)
+			rc = folio_q__double(q, p, json_object_get_boolean(v) ? 1 : 0);
+		else
+			rc = folio_q__null(q, p);
+		p++;
+	}
 	return rc;
 }
 
@@ -414,7 +456,8 @@ int folio_doc__write(folio_doc *doc, folio_cx *cx, unsigned flags, folio_wres *r
 		rc = rc ? rc : folio_q__text(&q, 10, r->revs);
 		rc = rc ? rc : folio_q__text(&q, 11, st->replica);
 		rc = rc ? rc : folio_q__int(&q, 12, (int64_t)len);
-		rc = rc ? rc : folio_q__int(&q, 13, cur.docid);
+		rc = rc ? rc : bind_slots(&q, 13, doc);
+		rc = rc ? rc : folio_q__int(&q, 13 + n_slots(st), cur.docid);
 		rc = rc ? rc : folio_q__run(&q);
 		folio_q__done(&q);
 		r->docid = cur.docid;
@@ -437,6 +480,7 @@ int folio_doc__write(folio_doc *doc, folio_cx *cx, unsigned flags, folio_wres *r
 		rc = rc ? rc : folio_q__text(&q, 12, r->revs);
 		rc = rc ? rc : folio_q__text(&q, 13, st->replica);
 		rc = rc ? rc : folio_q__int(&q, 14, (int64_t)len);
+		rc = rc ? rc : bind_slots(&q, 15, doc);
 		if (rc == 0 && returning) {
 			rc = folio_q__step(&q);
 			if (rc == FOLIO_ROW) {

@@ -67,6 +67,7 @@ typedef struct folio_field {
 	char *path;
 	int type; /* FOLIO_FT_* */
 	int multiple;
+	int slot; /* 1..FOLIO_SLOTS: text slot tN; FOLIO_SLOTS+1..: number slot; 0: rows in _fld */
 } folio_field;
 
 enum { FOLIO_FT_STRING = 1, FOLIO_FT_NUMBER, FOLIO_FT_BOOLEAN, FOLIO_FT_DATE };
@@ -81,6 +82,7 @@ struct folio_store {
 	int n_fields;
 	int fts;
 	char replica[27]; /* the database's replica id */
+	const folio_dialect *dialect;
 	/* SQL texts for this database, built once: see doc.c */
 	struct folio_sql *sql;
 };
@@ -147,7 +149,9 @@ typedef struct folio_sql {
 	char *meta_replica;
 } folio_sql;
 
-int folio_sql__build(folio_sql **out, const folio_dialect *d, const char *db);
+/* The texts for one store: its slot columns appear in the document insert and update. */
+int folio_sql__build(folio_sql **out, const folio_dialect *d, const char *db,
+		     const folio_field *fields, int n_fields);
 void folio_sql__free(folio_sql *s);
 
 

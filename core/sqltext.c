@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include "internal.h"
+#include "layout.h"
 
 static char *fmt(int *rc, const char *f, ...) __attribute__((format(printf, 2, 3)));
 
@@ -28,14 +29,26 @@ static char *fmt(int *rc, const char *f, ...)
 #define DOC_COLS                                                                         \
 	"docid, json, parent, syncmaster, cdate, cuser, mdate, muser, seq, rev, revs, replica"
 
-int folio_sql__build(folio_sql **out, const folio_dialect *d, const char *db)
+int folio_sql__build(folio_sql **out, const folio_dialect *d, const char *db,
+		     const folio_field *fields, int n_fields)
 {
 	folio_sql *s = calloc(1, sizeof(*s));
+	char cols[256] = "", marks[128] = "", sets[384] = "";
+	size_t oc = 0, om = 0, os = 0;
 	int rc = 0;
 
 	*out = NULL;
 	if (!s)
 		return folio_error__oom();
+	/* The store's slot columns, in field order (doc_write.c binds them in that order). */
+	for (int i = 0; i < n_fields; i++) {
+		char name[4];
+		if (!fields[i].slot || folio_layout__slot_name(name, fields[i].slot) < 0)
+			continue;
+		oc += (size_t)snprintf(cols + oc, sizeof(cols) - oc, ", %s", name);
+		om += (size_t)snprintf(marks + om, sizeof(marks) - om, ", ?");
+		os += (size_t)snprintf(sets + os, sizeof(sets) - os, ", %s = ?", name);
+	}
 	s->doc_load = fmt(&rc, "SELECT " DOC_COLS " FROM %s_doc WHERE storeid = ? AND unid = ?",
 			  db);
 	s->doc_find = fmt(&rc,
@@ -44,15 +57,15 @@ int folio_sql__build(folio_sql **out, const folio_dialect *d, const char *db)
 			  db);
 	s->doc_insert = fmt(&rc,
 			    "INSERT INTO %s_doc (storeid, unid, json, parent, syncmaster, cdate, "
-			    "cuser, mdate, muser, seq, rev, revs, replica, size) "
-			    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)%s",
-			    db, d->has_returning ? " RETURNING docid" : "");
-	s->last_docid = fmt(&rc, "SELECT docid FROM %s_doc WHERE storeid = ? AND unid = ?", db);
+			    "cuser, mdate, muser, seq, rev, revs, replica, size%s) "
+			    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?%s)%s",
+			    db, cols, marks, d->has_returning ? " RETURNING docid" : "");
 	s->doc_update = fmt(&rc,
 			    "UPDATE %s_doc SET json = ?, parent = ?, syncmaster = ?, cdate = ?, "
 			    "cuser = ?, mdate = ?, muser = ?, seq = ?, rev = ?, revs = ?, "
-			    "replica = ?, size = ? WHERE docid = ?",
-			    db);
+			    "replica = ?, size = ?%s WHERE docid = ?",
+			    db, sets);
+	s->last_docid = fmt(&rc, "SELECT docid FROM %s_doc WHERE storeid = ? AND unid = ?", db);
 	s->doc_delete = fmt(&rc, "DELETE FROM %s_doc WHERE docid = ?", db);
 	s->stub_find = fmt(&rc, "SELECT rev, revs FROM %s_stub WHERE storeid = ? AND unid = ?", db);
 	s->stub_delete = fmt(&rc, "DELETE FROM %s_stub WHERE storeid = ? AND unid = ?", db);

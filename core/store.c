@@ -4,6 +4,7 @@
 #include <string.h>
 #include "internal.h"
 #include "json.h"
+#include "layout.h"
 
 static int check_names(const char *db, const char *name)
 {
@@ -70,7 +71,7 @@ static int parse_field(folio_field *f, json_object *o, int i)
 	{
 		(void)val;
 		if (strcmp(key, "name") && strcmp(key, "path") && strcmp(key, "type") &&
-		    strcmp(key, "multiple"))
+		    strcmp(key, "multiple") && strcmp(key, "slot"))
 			return folio_error_set(FOLIO_EINVALID, "fields[%d]: unknown key '%.40s'", i,
 					       key);
 	}
@@ -104,9 +105,55 @@ static int parse_field(folio_field *f, json_object *o, int i)
 					       "fields[%d]: \"multiple\" must be a boolean", i);
 		f->multiple = json_object_get_boolean(v);
 	}
+	if (json_object_object_get_ex(o, "slot", &v)) {
+		/* Kept from the stored options, so a field keeps its column. */
+		const char *sl = json_object_get_string(v);
+		int k = sl && (sl[0] == 't' || sl[0] == 'n') ? atoi(sl + 1) : 0;
+		char check[4];
+		if (k < 1 || k > FOLIO_SLOTS)
+			return folio_error_set(FOLIO_EINVALID, "fields[%d]: bad \"slot\"", i);
+		f->slot = sl[0] == 't' ? k : FOLIO_SLOTS + k;
+		folio_layout__slot_name(check, f->slot);
+		if (strcmp(check, sl) != 0)
+			return folio_error_set(FOLIO_EINVALID, "fields[%d]: bad \"slot\"", i);
+	}
 	if (!f->name || !f->path)
 		rc = folio_error__oom();
 	return rc;
+}
+
+static int wants_text_slot(const folio_field *f)
+{
+	return f->type == FOLIO_FT_STRING || f->type == FOLIO_FT_DATE;
+}
+
+/* Gives each single-valued field a slot column of its kind while there are free ones. */
+static int assign_slots(folio_store *st)
+{
+	int used[2 * FOLIO_SLOTS + 1] = {0};
+
+	for (int i = 0; i < st->n_fields; i++) {
+		folio_field *f = &st->fields[i];
+		if (!f->slot)
+			continue;
+		if (f->multiple || wants_text_slot(f) != (f->slot <= FOLIO_SLOTS) || used[f->slot])
+			f->slot = 0; /* a stale or clashing slot: assign again below */
+		else
+			used[f->slot] = 1;
+	}
+	for (int i = 0; i < st->n_fields; i++) {
+		folio_field *f = &st->fields[i];
+		int base = wants_text_slot(f) ? 0 : FOLIO_SLOTS;
+		if (f->slot || f->multiple)
+			continue;
+		for (int k = base + 1; k <= base + FOLIO_SLOTS; k++)
+			if (!used[k]) {
+				used[k] = 1;
+				f->slot = k;
+				break;
+			}
+	}
+	return 0;
 }
 
 int folio_store__parse_options(folio_store *st, const char *options_json, char **normalized)
@@ -173,13 +220,19 @@ int folio_store__parse_options(folio_store *st, const char *options_json, char *
 					goto out;
 				}
 		}
+		assign_slots(st);
 		/* Normalize: every field written out with all its keys. */
 		for (size_t i = 0; i < n; i++) {
 			json_object *f = json_object_array_get_idx(v, i);
 			folio_field *ff = &st->fields[i];
+			char slot[4];
 			json_object_object_add(f, "path", json_object_new_string(ff->path));
 			json_object_object_add(f, "type", json_object_new_string(types[ff->type]));
 			json_object_object_add(f, "multiple", json_object_new_boolean(ff->multiple));
+			if (ff->slot && folio_layout__slot_name(slot, ff->slot) == 0)
+				json_object_object_add(f, "slot", json_object_new_string(slot));
+			else
+				json_object_object_del(f, "slot");
 		}
 	}
 	st->fts = fts;
@@ -193,6 +246,16 @@ out:
 		free_fields(st);
 	json_object_put(root);
 	json_object_put(norm);
+	return rc;
+}
+
+/* The indexes of the slot columns the store's fields use. */
+static int slot_indexes(folio_cx *cx, const char *db, const folio_store *st)
+{
+	int rc = 0;
+	for (int i = 0; rc == 0 && i < st->n_fields; i++)
+		if (st->fields[i].slot)
+			rc = folio_layout__slot_index(cx, db, st->fields[i].slot);
 	return rc;
 }
 
@@ -247,13 +310,14 @@ int folio_store_create(folio_session *ses, const char *db, const char *name,
 	if (rc < 0)
 		return rc;
 	rc = folio_store__parse_options(&tmp, options_json, &norm);
-	free_fields(&tmp);
 	if (rc < 0)
 		return rc;
 	rc = folio_session__wbegin(ses, &cx);
 	if (rc < 0)
 		goto done;
 	rc = need_db(cx, db);
+	if (rc == 0)
+		rc = slot_indexes(cx, db, &tmp);
 	if (rc < 0)
 		goto out;
 	rc = find_store(cx, db, name, NULL, NULL);
@@ -275,6 +339,7 @@ int folio_store_create(folio_session *ses, const char *db, const char *name,
 out:
 	rc = folio_session__wend(ses, rc);
 done:
+	free_fields(&tmp);
 	free(norm);
 	return rc;
 }
@@ -409,12 +474,13 @@ int folio_store_open(folio_store **out, folio_session *ses, const char *db, cons
 			rc = 0;
 	}
 	if (rc == 0)
-		rc = folio_sql__build(&st->sql, folio_cx__dialect(cx), db);
+		rc = folio_store__parse_options(st, st->options, NULL);
+	st->dialect = folio_cx__dialect(cx);
+	if (rc == 0)
+		rc = folio_sql__build(&st->sql, st->dialect, db, st->fields, st->n_fields);
 	if (rc == 0)
 		rc = read_replica(st, cx);
 	folio_session__rdone(ses, cx);
-	if (rc == 0)
-		rc = folio_store__parse_options(st, st->options, NULL);
 out:
 	if (rc < 0) {
 		folio_store_free(st);
@@ -448,12 +514,16 @@ int folio_store_set_options(folio_store *st, const char *options_json)
 	int rc;
 
 	rc = folio_store__parse_options(&tmp, options_json, &norm);
-	free_fields(&tmp);
 	if (rc < 0)
 		return rc;
 	rc = folio_session__wbegin(st->ses, &cx);
 	if (rc < 0)
 		goto done;
+	rc = slot_indexes(cx, st->db, &tmp);
+	if (rc < 0) {
+		rc = folio_session__wend(st->ses, rc);
+		goto done;
+	}
 	snprintf(sql, sizeof(sql), "UPDATE %s_store SET options = ? WHERE storeid = ?", st->db);
 	rc = folio_q__prep(&q, cx, sql);
 	if (rc == 0) {
@@ -468,12 +538,20 @@ int folio_store_set_options(folio_store *st, const char *options_json)
 	}
 	rc = folio_session__wend(st->ses, rc);
 	if (rc == 0) {
+		folio_sql *sq = NULL;
 		free(st->options);
 		st->options = norm;
 		norm = NULL;
 		rc = folio_store__parse_options(st, st->options, NULL);
+		if (rc == 0)
+			rc = folio_sql__build(&sq, st->dialect, st->db, st->fields, st->n_fields);
+		if (rc == 0) {
+			folio_sql__free(st->sql);
+			st->sql = sq;
+		}
 	}
 done:
+	free_fields(&tmp);
 	free(norm);
 	return rc;
 }

@@ -65,12 +65,27 @@ int folio_layout__db_ddl(const folio_dialect *d, const char *db,
 	TRY(emit(&c, "CREATE TABLE %s_store (storeid %s, name %s NOT NULL, options %s NOT NULL)",
 		 db, d->t_id, K, T));
 	TRY(mkindex(&c, 1, "store_name", "store", "name", NULL));
-	TRY(emit(&c,
-		 "CREATE TABLE %s_doc (docid %s, storeid %s NOT NULL, unid %s NOT NULL, "
-		 "json %s NOT NULL, parent %s, syncmaster %s, cdate %s NOT NULL, cuser %s, "
-		 "mdate %s NOT NULL, muser %s, seq %s NOT NULL, rev %s NOT NULL, revs %s NOT NULL, "
-		 "replica %s NOT NULL, size %s NOT NULL)",
-		 db, d->t_id, I, K, d->t_json, K, K, K, K, K, K, I, K, T, K, I));
+	/*
+	 * Slots: single-valued extracted fields live in the document's own row
+	 * (t1..t8 for strings and dates, n1..n8 for numbers and booleans), as a
+	 * DBA would add indexed columns; a slot's index is made when a store
+	 * first uses it (folio_layout__slot_index). Other fields go to _fld.
+	 */
+	{
+		char slots[512] = "";
+		size_t o = 0;
+		for (int i = 1; i <= FOLIO_SLOTS; i++)
+			o += (size_t)snprintf(slots + o, sizeof(slots) - o, ", t%d %s", i, K);
+		for (int i = 1; i <= FOLIO_SLOTS; i++)
+			o += (size_t)snprintf(slots + o, sizeof(slots) - o, ", n%d %s", i,
+					      d->t_double);
+		TRY(emit(&c,
+			 "CREATE TABLE %s_doc (docid %s, storeid %s NOT NULL, unid %s NOT NULL, "
+			 "json %s NOT NULL, parent %s, syncmaster %s, cdate %s NOT NULL, cuser %s, "
+			 "mdate %s NOT NULL, muser %s, seq %s NOT NULL, rev %s NOT NULL, "
+			 "revs %s NOT NULL, replica %s NOT NULL, size %s NOT NULL%s)",
+			 db, d->t_id, I, K, d->t_json, K, K, K, K, K, K, I, K, T, K, I, slots));
+	}
 	TRY(mkindex(&c, 1, "doc_unid", "doc", "storeid, unid", NULL));
 	TRY(mkindex(&c, 0, "doc_seq", "doc", "seq", NULL));
 	TRY(mkindex(&c, 0, "doc_parent", "doc", "parent", "parent IS NOT NULL"));
@@ -119,6 +134,31 @@ int folio_layout__db_ddl(const folio_dialect *d, const char *db,
 		 db, K, K, I, K));
 #undef TRY
 	return 0;
+}
+
+int folio_layout__slot_name(char out[4], int slot)
+{
+	if (slot < 1 || slot > 2 * FOLIO_SLOTS)
+		return folio_error_set(FOLIO_EINVALID, "no slot %d", slot);
+	snprintf(out, 4, "%c%d", slot <= FOLIO_SLOTS ? 't' : 'n',
+		 slot <= FOLIO_SLOTS ? slot : slot - FOLIO_SLOTS);
+	return 0;
+}
+
+int folio_layout__slot_index(folio_cx *cx, const char *db, int slot)
+{
+	const folio_dialect *d = folio_cx__dialect(cx);
+	char name[4], sql[256];
+	int rc = folio_layout__slot_name(name, slot);
+
+	if (rc < 0)
+		return rc;
+	snprintf(sql, sizeof(sql), "CREATE INDEX %s%s_doc_%s ON %s_doc (storeid, %s)%s%s IS NOT NULL",
+		 d->has_if_not_exists ? "IF NOT EXISTS " : "", db, name, db, name,
+		 d->has_partial_index ? " WHERE " : "", d->has_partial_index ? name : "");
+	if (!d->has_partial_index)
+		sql[strlen(sql) - strlen(" IS NOT NULL")] = 0;
+	return folio_cx__exec(cx, sql);
 }
 
 static int exec_cb(const char *sql, void *payload)

@@ -8,6 +8,15 @@
 
 #include "conn.h"
 
+/* Slot columns per kind in <db>_doc: t1..tN (text) and n1..nN (numbers). */
+#define FOLIO_SLOTS 8
+
+/* "t3" for slot 3, "n2" for slot FOLIO_SLOTS + 2. */
+int folio_layout__slot_name(char out[4], int slot);
+
+/* Creates the index of a slot if it is not there yet (inside the caller's transaction). */
+int folio_layout__slot_index(folio_cx *cx, const char *db, int slot);
+
 /* The per-database tables, in creation order (drop goes in reverse). */
 extern const char *const folio_layout__tables[];
 

@@ -235,11 +235,7 @@ double folio_q__col_double(folio_q *q, int col)
 
 const char *folio_q__col_text(folio_q *q, int col, size_t *len)
 {
-	if (q->drv->column_type(q->st, col) == FOLIO_COL_NULL) {
-		if (len)
-			*len = 0;
-		return NULL;
-	}
+	/* Drivers return NULL for SQL NULL (sys/driver.h). */
 	return q->drv->column_text(q->st, col, len);
 }
 

@@ -607,8 +607,9 @@ static int sq_bind_text(folio_stmt *stmt, int idx, const char *v, size_t len)
 		v = "";
 		len = 0;
 	}
+	/* The caller keeps the buffer until the statement is stepped or reset (driver.h). */
 	return bound(stmt, sqlite3_bind_text64(stmt->st, idx, v, (sqlite3_uint64)len,
-					       SQLITE_TRANSIENT, SQLITE_UTF8));
+					       SQLITE_STATIC, SQLITE_UTF8));
 }
 
 static int sq_bind_blob(folio_stmt *stmt, int idx, const void *v, size_t len)
@@ -617,7 +618,7 @@ static int sq_bind_blob(folio_stmt *stmt, int idx, const void *v, size_t len)
 	if (!v)
 		return bound(stmt, sqlite3_bind_zeroblob(stmt->st, idx, 0));
 	return bound(stmt, sqlite3_bind_blob64(stmt->st, idx, v, (sqlite3_uint64)len,
-					       SQLITE_TRANSIENT));
+					       SQLITE_STATIC));
 }
 
 static int sq_step(folio_stmt *stmt)

@@ -49,7 +49,7 @@ typedef struct folio_stmt folio_stmt;
 
 /* What the core tells a driver when it connects. */
 typedef struct folio_connect_options {
-	int busy_timeout_ms;
+	int busy_timeout_ms; /* engine lock wait: 0 the default (10 s), < 0 no wait */
 } folio_connect_options;
 
 typedef struct folio_driver {
@@ -72,7 +72,11 @@ typedef struct folio_driver {
 	/* Makes a stepped statement ready to run again; bindings are cleared. */
 	int (*reset)(folio_stmt *stmt);
 
-	/* Parameters are numbered from 1. A text or blob is copied if needed. */
+	/*
+	 * Parameters are numbered from 1. A bound text or blob stays valid and
+	 * unchanged until the statement is stepped to FOLIO_DONE, reset or
+	 * finalized: a driver may keep the pointer instead of copying.
+	 */
 	int (*bind_null)(folio_stmt *stmt, int idx);
 	int (*bind_int64)(folio_stmt *stmt, int idx, int64_t v);
 	int (*bind_double)(folio_stmt *stmt, int idx, double v);
@@ -82,7 +86,11 @@ typedef struct folio_driver {
 	/* Runs or advances: FOLIO_ROW with a row ready, FOLIO_DONE, or an error. */
 	int (*step)(folio_stmt *stmt);
 
-	/* Columns of the current row, numbered from 0. Pointers live until the next step/reset. */
+	/*
+	 * Columns of the current row, numbered from 0. Pointers live until the
+	 * next step/reset. column_text and column_blob return NULL for SQL NULL
+	 * (and a non-NULL pointer for an empty value).
+	 */
 	int (*column_count)(folio_stmt *stmt);
 	folio_coltype (*column_type)(folio_stmt *stmt, int col);
 	int64_t (*column_int64)(folio_stmt *stmt, int col);
@@ -104,8 +112,10 @@ typedef struct folio_driver {
 
 /*
  * Registers a driver for its URL scheme (thread-safe; call before opening
- * Servers). Built-in drivers are registered already. Returns 0,
- * FOLIO_EEXISTS (the scheme is taken), FOLIO_EINVALID (bad version).
+ * Servers). The table is kept by pointer: it must live as long as the
+ * process. Built-in drivers are registered already. Returns 0,
+ * FOLIO_EEXISTS (the scheme is taken), FOLIO_EINVALID (bad version or a
+ * required method missing), FOLIO_ETOOBIG (16 drivers at most).
  */
 int folio_driver_register(const folio_driver *drv);
 
