@@ -34,6 +34,12 @@ int folio_batch_open(folio_batch **out, folio_store *st, unsigned flags)
 		free(b);
 		return rc;
 	}
+	rc = folio_store__check(st, b->cx);
+	if (rc < 0) {
+		folio_session__wend(st->ses, rc);
+		free(b);
+		return rc;
+	}
 	b->open = 1;
 	*out = b;
 	return 0;

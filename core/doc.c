@@ -29,20 +29,27 @@ int folio_doc__init(folio_doc *doc, folio_store *st, const char *unid)
 	return 0;
 }
 
+void folio_doc__sfree(folio_doc *doc, char *p)
+{
+	if (p && !(doc->arena && p >= doc->arena && p < doc->arena + doc->arena_len))
+		free(p);
+}
+
 void folio_doc__clear(folio_doc *doc)
 {
-	free(doc->text);
+	folio_doc__sfree(doc, doc->text);
 	json_object_put(doc->body);
-	free(doc->rev);
-	free(doc->revs);
-	free(doc->expect_rev);
-	free(doc->cdate);
-	free(doc->cuser);
-	free(doc->mdate);
-	free(doc->muser);
-	free(doc->replica);
-	free(doc->parent);
-	free(doc->syncmaster);
+	folio_doc__sfree(doc, doc->rev);
+	folio_doc__sfree(doc, doc->revs);
+	folio_doc__sfree(doc, doc->expect_rev);
+	folio_doc__sfree(doc, doc->cdate);
+	folio_doc__sfree(doc, doc->cuser);
+	folio_doc__sfree(doc, doc->mdate);
+	folio_doc__sfree(doc, doc->muser);
+	folio_doc__sfree(doc, doc->replica);
+	folio_doc__sfree(doc, doc->parent);
+	folio_doc__sfree(doc, doc->syncmaster);
+	free(doc->arena);
 	memset(doc, 0, sizeof(*doc));
 }
 
@@ -76,14 +83,67 @@ void folio_doc_free(folio_doc *doc)
 	free(doc);
 }
 
-static int dup_col(char **dst, folio_q *q, int col)
+/*
+ * The packed metadata: rev, cdate, cuser, mdate, muser, parent, syncmaster,
+ * replica, revs, separated by \x01 (none of them can hold a control
+ * character: names, dates, revisions and references are checked). A load
+ * reads this one column instead of nine.
+ */
+#define META_SEP '\x01'
+enum { M_REV, M_CDATE, M_CUSER, M_MDATE, M_MUSER, M_PARENT, M_SYNC, M_REPLICA, M_REVS, M_N };
+
+char *folio_doc__pack_meta(const folio_wres *r, const char *parent, const char *syncmaster,
+			   const char *replica)
 {
-	const char *s = folio_q__col_text(q, col, NULL);
-	*dst = NULL;
-	if (!s)
-		return 0;
-	*dst = folio__strdup(s);
-	return *dst ? 0 : FOLIO_ENOMEM;
+	const char *v[M_N] = {r->rev,	 r->cdate,   r->cuser, r->mdate, r->muser,
+			      parent,	 syncmaster, replica,  r->revs};
+	folio_buf b;
+
+	folio_buf__init(&b, 0);
+	for (int i = 0; i < M_N; i++) {
+		char sep = META_SEP;
+		if ((i && folio_buf__add(&b, &sep, 1) < 0) ||
+		    (v[i] && folio_buf__adds(&b, v[i]) < 0)) {
+			folio_buf__free(&b);
+			return NULL;
+		}
+	}
+	return folio_buf__take(&b);
+}
+
+/* Copies the row's body and packed metadata into one allocation (a load is the hot path). */
+static int take_row(folio_doc *doc, folio_q *q)
+{
+	char **dst[M_N] = {&doc->rev,	&doc->cdate,	  &doc->cuser,	 &doc->mdate, &doc->muser,
+			   &doc->parent, &doc->syncmaster, &doc->replica, &doc->revs};
+	size_t tlen = 0, mlen = 0;
+	const char *text = folio_q__col_text(q, 2, &tlen);
+	const char *meta = folio_q__col_text(q, 3, &mlen);
+	char *p;
+	int i = 0;
+
+	if (!text || !meta)
+		return folio_error_set(FOLIO_ERROR, "document %s has no body or metadata", doc->unid);
+	doc->arena = malloc(tlen + mlen + 2);
+	if (!doc->arena)
+		return folio_error__oom();
+	doc->arena_len = tlen + mlen + 2;
+	memcpy(doc->arena, text, tlen);
+	doc->arena[tlen] = 0;
+	doc->text = doc->arena;
+	p = doc->arena + tlen + 1;
+	memcpy(p, meta, mlen);
+	p[mlen] = 0;
+	*dst[i++] = p;
+	for (; *p && i < M_N; p++)
+		if (*p == META_SEP) {
+			*p = 0;
+			*dst[i++] = p + 1;
+		}
+	for (int k = 0; k < M_N; k++)
+		if (*dst[k] && !**dst[k])
+			*dst[k] = NULL; /* an empty part: not set */
+	return 0;
 }
 
 int folio_doc_load(folio_doc **out, folio_store *st, const char *unid)
@@ -114,19 +174,8 @@ int folio_doc_load(folio_doc **out, folio_store *st, const char *unid)
 	if (rc == FOLIO_ROW) {
 		doc->is_new = 0;
 		doc->docid = folio_q__col_int(&q, 0);
-		doc->seq = folio_q__col_int(&q, 8);
-		rc = dup_col(&doc->text, &q, 1);
-		rc = rc ? rc : dup_col(&doc->parent, &q, 2);
-		rc = rc ? rc : dup_col(&doc->syncmaster, &q, 3);
-		rc = rc ? rc : dup_col(&doc->cdate, &q, 4);
-		rc = rc ? rc : dup_col(&doc->cuser, &q, 5);
-		rc = rc ? rc : dup_col(&doc->mdate, &q, 6);
-		rc = rc ? rc : dup_col(&doc->muser, &q, 7);
-		rc = rc ? rc : dup_col(&doc->rev, &q, 9);
-		rc = rc ? rc : dup_col(&doc->revs, &q, 10);
-		rc = rc ? rc : dup_col(&doc->replica, &q, 11);
-		if (rc < 0)
-			folio_error__oom();
+		doc->seq = folio_q__col_int(&q, 1);
+		rc = take_row(doc, &q);
 	} else if (rc == FOLIO_DONE) {
 		rc = folio_error_set(FOLIO_ENOTFOUND, "no document %s in store %s", unid, st->name);
 	}
@@ -174,7 +223,7 @@ int folio_doc__need_body(folio_doc *doc)
 /* The body is about to change: the stored text no longer describes it. */
 static void body_changed(folio_doc *doc)
 {
-	free(doc->text);
+	folio_doc__sfree(doc, doc->text);
 	doc->text = NULL;
 }
 
@@ -221,11 +270,11 @@ static int ref_valid(const char *s)
 	return folio_unid_valid(buf) && folio_store_name_valid(colon + 1);
 }
 
-static int set_ref(char **dst, const char *what, const char *value)
+static int set_ref(folio_doc *doc, char **dst, const char *what, const char *value)
 {
 	char *v = NULL;
 
-	if (value && *value) {
+	if (value) {
 		if (!ref_valid(value))
 			return folio_error_set(FOLIO_EINVALID,
 					       "invalid %s '%.80s': expected UNID or UNID:store", what,
@@ -234,27 +283,27 @@ static int set_ref(char **dst, const char *what, const char *value)
 		if (!v)
 			return FOLIO_ENOMEM;
 	}
-	free(*dst);
+	folio_doc__sfree(doc, *dst);
 	*dst = v;
 	return 0;
 }
 
 int folio_doc_set_parent(folio_doc *doc, const char *parent)
 {
-	return set_ref(&doc->parent, "_parentid", parent);
+	return set_ref(doc, &doc->parent, "_parentid", parent);
 }
 
 int folio_doc_set_syncmaster(folio_doc *doc, const char *syncmaster)
 {
-	return set_ref(&doc->syncmaster, "_syncmaster", syncmaster);
+	return set_ref(doc, &doc->syncmaster, "_syncmaster", syncmaster);
 }
 
-static int set_str(char **dst, json_object *v)
+static int set_str(folio_doc *doc, char **dst, json_object *v)
 {
 	char *s = folio__strdup(json_object_get_string(v));
 	if (!s)
 		return FOLIO_ENOMEM;
-	free(*dst);
+	folio_doc__sfree(doc, *dst);
 	*dst = s;
 	return 0;
 }
@@ -335,7 +384,7 @@ int folio_doc__set_wire(folio_doc *doc, json_object *root, int keep_meta)
 		    !folio_rev__valid(json_object_get_string(v)))
 			return folio_error_set(FOLIO_EINVALID, "_rev '%.60s' is not a revision",
 					       json_object_get_string(v));
-		rc = set_str(keep_meta ? &doc->rev : &doc->expect_rev, v);
+		rc = set_str(doc, keep_meta ? &doc->rev : &doc->expect_rev, v);
 		if (rc < 0)
 			return rc;
 	}
@@ -348,22 +397,22 @@ int folio_doc__set_wire(folio_doc *doc, json_object *root, int keep_meta)
 			if (!folio_rev__valid(json_object_get_string(json_object_array_get_idx(v, i))))
 				return folio_error_set(FOLIO_EINVALID,
 						       "_revisions[%zu] is not a revision", i);
-		free(doc->revs);
+		folio_doc__sfree(doc, doc->revs);
 		doc->revs = folio__strdup(folio_json__text(v, NULL));
 		if (!doc->revs)
 			return FOLIO_ENOMEM;
 	}
 	if (json_object_object_get_ex(root, "_parentid", &v)) {
-		rc = folio_doc_set_parent(doc, json_object_is_type(v, json_type_null)
-						       ? NULL
-						       : json_object_get_string(v));
+		const char *ps = json_object_is_type(v, json_type_null) ? NULL
+										: json_object_get_string(v);
+		rc = folio_doc_set_parent(doc, ps && *ps ? ps : NULL);
 		if (rc < 0)
 			return rc;
 	}
 	if (json_object_object_get_ex(root, "_syncmaster", &v)) {
-		rc = folio_doc_set_syncmaster(doc, json_object_is_type(v, json_type_null)
-							   ? NULL
-							   : json_object_get_string(v));
+		const char *ss = json_object_is_type(v, json_type_null) ? NULL
+										: json_object_get_string(v);
+		rc = folio_doc_set_syncmaster(doc, ss && *ss ? ss : NULL);
 		if (rc < 0)
 			return rc;
 	}
@@ -378,11 +427,11 @@ int folio_doc__set_wire(folio_doc *doc, json_object *root, int keep_meta)
 							       "%s is not an ISO 8601 UTC date "
 							       "with milliseconds",
 							       dates[i]);
-				rc = set_str(dd[i], v);
+				rc = set_str(doc, dd[i], v);
 			}
 			if (rc == 0 && json_object_object_get_ex(root, users[i], &v) &&
 			    json_object_is_type(v, json_type_string))
-				rc = set_str(uu[i], v);
+				rc = set_str(doc, uu[i], v);
 			if (rc < 0)
 				return rc;
 		}

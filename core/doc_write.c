@@ -330,13 +330,13 @@ void folio_doc__wres_free(folio_wres *r)
 
 void folio_doc__apply(folio_doc *doc, folio_wres *r)
 {
-	free(doc->rev);
-	free(doc->revs);
-	free(doc->cdate);
-	free(doc->cuser);
-	free(doc->mdate);
-	free(doc->muser);
-	free(doc->expect_rev);
+	folio_doc__sfree(doc, doc->rev);
+	folio_doc__sfree(doc, doc->revs);
+	folio_doc__sfree(doc, doc->cdate);
+	folio_doc__sfree(doc, doc->cuser);
+	folio_doc__sfree(doc, doc->mdate);
+	folio_doc__sfree(doc, doc->muser);
+	folio_doc__sfree(doc, doc->expect_rev);
 	doc->expect_rev = NULL;
 	doc->rev = r->rev;
 	doc->revs = r->revs;
@@ -347,7 +347,7 @@ void folio_doc__apply(folio_doc *doc, folio_wres *r)
 	doc->docid = r->docid;
 	doc->seq = r->seq;
 	doc->is_new = 0;
-	free(doc->replica);
+	folio_doc__sfree(doc, doc->replica);
 	doc->replica = folio__strdup(doc->st->replica);
 	memset(r, 0, sizeof(*r));
 }
@@ -364,6 +364,7 @@ int folio_doc__write(folio_doc *doc, folio_cx *cx, unsigned flags, folio_wres *r
 	const char *text, *expected;
 	char rev[FOLIO_REV_MAX], now[FOLIO_DATE_LEN + 1];
 	current cur = {0};
+	char *meta = NULL;
 	size_t len;
 	int rc, check, keep = doc->keep_meta;
 	folio_q q;
@@ -439,6 +440,11 @@ int folio_doc__write(folio_doc *doc, folio_cx *cx, unsigned flags, folio_wres *r
 	rc = folio_seq__next(&r->seq, ses, cx, st->db);
 	if (rc < 0)
 		goto out;
+	meta = folio_doc__pack_meta(r, doc->parent, doc->syncmaster, st->replica);
+	if (!meta) {
+		rc = folio_error__oom();
+		goto out;
+	}
 
 	if (cur.found) {
 		rc = folio_q__prep(&q, cx, st->sql->doc_update);
@@ -456,8 +462,9 @@ int folio_doc__write(folio_doc *doc, folio_cx *cx, unsigned flags, folio_wres *r
 		rc = rc ? rc : folio_q__text(&q, 10, r->revs);
 		rc = rc ? rc : folio_q__text(&q, 11, st->replica);
 		rc = rc ? rc : folio_q__int(&q, 12, (int64_t)len);
-		rc = rc ? rc : bind_slots(&q, 13, doc);
-		rc = rc ? rc : folio_q__int(&q, 13 + n_slots(st), cur.docid);
+		rc = rc ? rc : folio_q__text(&q, 13, meta);
+		rc = rc ? rc : bind_slots(&q, 14, doc);
+		rc = rc ? rc : folio_q__int(&q, 14 + n_slots(st), cur.docid);
 		rc = rc ? rc : folio_q__run(&q);
 		folio_q__done(&q);
 		r->docid = cur.docid;
@@ -480,7 +487,8 @@ int folio_doc__write(folio_doc *doc, folio_cx *cx, unsigned flags, folio_wres *r
 		rc = rc ? rc : folio_q__text(&q, 12, r->revs);
 		rc = rc ? rc : folio_q__text(&q, 13, st->replica);
 		rc = rc ? rc : folio_q__int(&q, 14, (int64_t)len);
-		rc = rc ? rc : bind_slots(&q, 15, doc);
+		rc = rc ? rc : folio_q__text(&q, 15, meta);
+		rc = rc ? rc : bind_slots(&q, 16, doc);
 		if (rc == 0 && returning) {
 			rc = folio_q__step(&q);
 			if (rc == FOLIO_ROW) {
@@ -515,6 +523,7 @@ out:
 		folio_error__wrap("saving %s", doc->unid);
 		folio_doc__wres_free(r);
 	}
+	free(meta);
 	current_free(&cur);
 	return rc;
 }
@@ -522,14 +531,16 @@ out:
 int folio_doc_save(folio_doc *doc, unsigned flags)
 {
 	folio_session *ses = doc->st->ses;
-	folio_wres r;
+	folio_wres r = {0};
 	folio_cx *cx;
 	int rc;
 
 	rc = folio_session__wbegin(ses, &cx);
 	if (rc < 0)
 		return rc;
-	rc = folio_doc__write(doc, cx, flags, &r);
+	rc = folio_store__check(doc->st, cx);
+	if (rc == 0)
+		rc = folio_doc__write(doc, cx, flags, &r);
 	rc = folio_session__wend(ses, rc);
 	if (rc == 0)
 		folio_doc__apply(doc, &r);

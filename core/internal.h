@@ -108,7 +108,11 @@ struct folio_doc {
 	char *parent, *syncmaster;
 	/* import: keep metadata as given */
 	int keep_meta;
+	/* a loaded document's strings share one allocation: free with folio_doc__sfree() */
+	char *arena;
+	size_t arena_len;
 };
+void folio_doc__sfree(folio_doc *doc, char *p);
 
 /* What a write produced, moved into the document once the transaction commits. */
 typedef struct folio_wres {
@@ -120,6 +124,9 @@ typedef struct folio_wres {
 int folio_doc__write(folio_doc *doc, folio_cx *cx, unsigned flags, folio_wres *res);
 void folio_doc__apply(folio_doc *doc, folio_wres *res); /* takes res's strings */
 void folio_doc__wres_free(folio_wres *res);
+/* The packed metadata column (doc.c); the caller frees it. NULL when out of memory. */
+char *folio_doc__pack_meta(const folio_wres *r, const char *parent, const char *syncmaster,
+			   const char *replica);
 /* Initializes a doc struct in place (no allocation of the struct). */
 int folio_doc__init(folio_doc *doc, folio_store *st, const char *unid);
 void folio_doc__clear(folio_doc *doc);
@@ -147,7 +154,11 @@ typedef struct folio_sql {
 	char *count;
 	char *unids;
 	char *meta_replica;
+	char *store_check;
 } folio_sql;
+
+/* store.c: FOLIO_ENOTFOUND when the store was dropped since the handle was opened. */
+int folio_store__check(folio_store *st, folio_cx *cx);
 
 /* The texts for one store: its slot columns appear in the document insert and update. */
 int folio_sql__build(folio_sql **out, const folio_dialect *d, const char *db,

@@ -26,8 +26,8 @@ static char *fmt(int *rc, const char *f, ...)
 	return s;
 }
 
-#define DOC_COLS                                                                         \
-	"docid, json, parent, syncmaster, cdate, cuser, mdate, muser, seq, rev, revs, replica"
+/* A load reads the packed metadata (see folio_doc__pack_meta) instead of nine columns. */
+#define DOC_COLS "docid, seq, json, meta"
 
 int folio_sql__build(folio_sql **out, const folio_dialect *d, const char *db,
 		     const folio_field *fields, int n_fields)
@@ -57,13 +57,13 @@ int folio_sql__build(folio_sql **out, const folio_dialect *d, const char *db,
 			  db);
 	s->doc_insert = fmt(&rc,
 			    "INSERT INTO %s_doc (storeid, unid, json, parent, syncmaster, cdate, "
-			    "cuser, mdate, muser, seq, rev, revs, replica, size%s) "
-			    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?%s)%s",
+			    "cuser, mdate, muser, seq, rev, revs, replica, size, meta%s) "
+			    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?%s)%s",
 			    db, cols, marks, d->has_returning ? " RETURNING docid" : "");
 	s->doc_update = fmt(&rc,
 			    "UPDATE %s_doc SET json = ?, parent = ?, syncmaster = ?, cdate = ?, "
 			    "cuser = ?, mdate = ?, muser = ?, seq = ?, rev = ?, revs = ?, "
-			    "replica = ?, size = ?%s WHERE docid = ?",
+			    "replica = ?, size = ?, meta = ?%s WHERE docid = ?",
 			    db, sets);
 	s->last_docid = fmt(&rc, "SELECT docid FROM %s_doc WHERE storeid = ? AND unid = ?", db);
 	s->doc_delete = fmt(&rc, "DELETE FROM %s_doc WHERE docid = ?", db);
@@ -87,6 +87,7 @@ int folio_sql__build(folio_sql **out, const folio_dialect *d, const char *db,
 	s->fts_clear = fmt(&rc, "DELETE FROM %s_fts WHERE docid = ?", db);
 	s->count = fmt(&rc, "SELECT COUNT(*) FROM %s_doc WHERE storeid = ?", db);
 	s->unids = fmt(&rc, "SELECT unid FROM %s_doc WHERE storeid = ? ORDER BY unid", db);
+	s->store_check = fmt(&rc, "SELECT 1 FROM %s_store WHERE storeid = ?", db);
 	s->meta_replica = fmt(&rc, "SELECT replica FROM %s_meta WHERE id = 1", db);
 	if (rc < 0) {
 		folio_sql__free(s);

@@ -445,6 +445,22 @@ static int read_replica(folio_store *st, folio_cx *cx)
 	return rc;
 }
 
+int folio_store__check(folio_store *st, folio_cx *cx)
+{
+	folio_q q;
+	int rc = folio_q__prep(&q, cx, st->sql->store_check);
+	if (rc < 0)
+		return rc;
+	rc = folio_q__int(&q, 1, st->storeid);
+	if (rc == 0)
+		rc = folio_q__step(&q);
+	folio_q__done(&q);
+	if (rc == FOLIO_DONE)
+		return folio_error_set(FOLIO_ENOTFOUND, "store %s of database %s was dropped",
+				       st->name, st->db);
+	return rc < 0 ? rc : 0;
+}
+
 int folio_store_open(folio_store **out, folio_session *ses, const char *db, const char *name)
 {
 	folio_store *st = NULL;

@@ -62,8 +62,9 @@ int folio_layout__db_ddl(const folio_dialect *d, const char *db,
 		 "CREATE TABLE %s_meta (id %s NOT NULL PRIMARY KEY, seq %s NOT NULL, "
 		 "replica %s NOT NULL, version %s NOT NULL, cdate %s NOT NULL)",
 		 db, I, I, K, I, K));
+	/* Store ids are never reused, so a stale handle of a dropped store matches nothing. */
 	TRY(emit(&c, "CREATE TABLE %s_store (storeid %s, name %s NOT NULL, options %s NOT NULL)",
-		 db, d->t_id, K, T));
+		 db, d->t_id_once, K, T));
 	TRY(mkindex(&c, 1, "store_name", "store", "name", NULL));
 	/*
 	 * Slots: single-valued extracted fields live in the document's own row
@@ -83,8 +84,8 @@ int folio_layout__db_ddl(const folio_dialect *d, const char *db,
 			 "CREATE TABLE %s_doc (docid %s, storeid %s NOT NULL, unid %s NOT NULL, "
 			 "json %s NOT NULL, parent %s, syncmaster %s, cdate %s NOT NULL, cuser %s, "
 			 "mdate %s NOT NULL, muser %s, seq %s NOT NULL, rev %s NOT NULL, "
-			 "revs %s NOT NULL, replica %s NOT NULL, size %s NOT NULL%s)",
-			 db, d->t_id, I, K, d->t_json, K, K, K, K, K, K, I, K, T, K, I, slots));
+			 "revs %s NOT NULL, replica %s NOT NULL, size %s NOT NULL, meta %s NOT NULL%s)",
+			 db, d->t_id, I, K, d->t_json, K, K, K, K, K, K, I, K, T, K, I, T, slots));
 	}
 	TRY(mkindex(&c, 1, "doc_unid", "doc", "storeid, unid", NULL));
 	TRY(mkindex(&c, 0, "doc_seq", "doc", "seq", NULL));

@@ -28,7 +28,15 @@ mkdir -p "$DATA"
 export FOLIO_SERVER="sqlite:$DATA/folio.db"
 echo "FOLIO_SERVER=$FOLIO_SERVER"
 echo "(--server URL overrides it; without either, folio uses sqlite:./folio-data/folio.db)"
-folio() { printf '$ folio %s\n' "$*"; "$FOLIO" --user demo "$@"; }
+# Shows a command as one would type it: arguments with spaces or quotes in single quotes.
+show() {
+  local out='$' a
+  for a in "$@"; do
+    if [[ $a =~ ^[A-Za-z0-9_./:=@+-]+$ ]]; then out+=" $a"; else out+=" '$a'"; fi
+  done
+  printf '%s\n' "$out"
+}
+folio() { show folio "$@"; "$FOLIO" "$@"; }
 
 say "Create the database \"demo\" and the store \"contacts\" (city and age extracted)"
 folio db create demo
@@ -48,9 +56,9 @@ folio get demo contacts ada-lovelace --pretty
 
 say "Save a new document from stdin (a new ULID), update one, delete one"
 printf '$ echo %s | folio put demo contacts\n' "'{\"name\":\"Ken Thompson\",\"city\":\"Berkeley\",\"age\":82}'"
-echo '{"name":"Ken Thompson","city":"Berkeley","age":82}' | "$FOLIO" --user demo put demo contacts
+echo '{"name":"Ken Thompson","city":"Berkeley","age":82}' | "$FOLIO" put demo contacts
 printf '$ echo %s | folio put demo contacts alan-turing\n' "'{\"name\":\"Alan Turing\",\"city\":\"Wilmslow\",\"age\":41}'"
-echo '{"name":"Alan Turing","city":"Wilmslow","age":41}' | "$FOLIO" --user demo put demo contacts alan-turing
+echo '{"name":"Alan Turing","city":"Wilmslow","age":41}' | "$FOLIO" put demo contacts alan-turing
 folio rm demo contacts linus-pauling
 
 say "The changes feed of \"demo\" (each document once, at its latest change)"
@@ -58,7 +66,7 @@ folio changes demo
 
 say "Export the store as JSON Lines (to $DATA/contacts-export.jsonl)"
 printf '$ folio export demo contacts > %s\n' "$DATA/contacts-export.jsonl"
-"$FOLIO" --user demo export demo contacts >"$DATA/contacts-export.jsonl"
+"$FOLIO" export demo contacts >"$DATA/contacts-export.jsonl"
 echo "$(wc -l <"$DATA/contacts-export.jsonl") documents exported; the first:"
 head -n 1 "$DATA/contacts-export.jsonl"
 

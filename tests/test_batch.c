@@ -179,7 +179,10 @@ static void test_unid_given_or_generated(void **state)
 	assert_ok(put_s(b, "{\"_unid\":\"given\",\"x\":1}"));
 	assert_ok(put_s(b, "{\"x\":2}"));
 	/* len counts: the bytes after it are not read. */
-	assert_ok(folio_batch_put(b, "{\"_unid\":\"short\",\"x\":3}GARBAGE", 24));
+	{
+		const char *j = "{\"_unid\":\"short\",\"x\":3}GARBAGE";
+		assert_ok(folio_batch_put(b, j, strlen(j) - strlen("GARBAGE")));
+	}
 	assert_ok(folio_batch_commit(b));
 	folio_batch_free(b);
 
@@ -327,8 +330,8 @@ static void test_keep_meta(void **state)
 	assert_ok(folio_store_open(&bst, bob, DB, "_default"));
 	for (int i = 2; i <= 4; i++) {
 		char json[96];
-		snprintf(json, sizeof(json), "{\"v\":%d,\"_tags\":[\"a\"],\"_readers\":[\"alice\"]}",
-			 i);
+		snprintf(json, sizeof(json),
+			 "{\"v\":%d,\"_tags\":[\"a\"],\"_readers\":[\"alice\"]}", i);
 		assert_ok(folio_doc_load(&d, bst, "hist"));
 		assert_ok(folio_doc_set_json(d, json));
 		assert_ok(folio_doc_save(d, FOLIO_SAVE_CHECK_CONFLICT));

@@ -765,7 +765,8 @@ static void test_json_round_trip(void **state)
 	const char *obj =
 		"{\"s\":\"plain\",\"i\":42,\"neg\":-7,\"big\":9007199254740991,\"d\":3.25,"
 		"\"e\":1.5e-10,\"t\":true,\"f\":false,\"z\":null,"
-		"\"nested\":{\"a\":{\"b\":[1,[2,[3]],{\"c\":\"d\"}]}},\"empty_o\":{},\"empty_a\":[],"
+		"\"nested\":{\"a\":{\"b\":[1,[2,[3]],{\"c\":\"d\"}]}},"
+		"\"empty_o\":{},\"empty_a\":[],"
 		"\"uni\":\"caf\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e \xf0\x9f\x98\x80\","
 		"\"uesc\":\"\\u00e9\\u65e5\\ud83d\\ude00\","
 		"\"esc\":\"q\\\" b\\\\ s\\/ n\\n t\\t r\\r b\\b f\\f ctl\\u0001\","
@@ -787,7 +788,8 @@ static void test_json_round_trip(void **state)
 	{
 		json_object *o = parse(v);
 		assert_string_equal(json_object_get_string(o),
-				    "caf\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e \xf0\x9f\x98\x80");
+				    "caf\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e "
+				    "\xf0\x9f\x98\x80");
 		json_object_put(o);
 	}
 	free(v);
@@ -996,15 +998,16 @@ static void test_set_json_malformed(void **state)
 	assert_ok(folio_doc_set_json(d, "{\"keep\":1}"));
 
 	/* The position of the error, 1-based: '@' is on line 3, column 8. */
-	assert_folio(FOLIO_EINVALID, folio_doc_set_json(d, "{\n  \"a\": 1,\n  \"b\": @,\n  \"c\": 3\n}"));
+	assert_folio(FOLIO_EINVALID,
+		     folio_doc_set_json(d, "{\n  \"a\": 1,\n  \"b\": @,\n  \"c\": 3\n}"));
 	assert_int_equal(folio_error_code(), FOLIO_EINVALID);
 	if (!strstr(folio_error_last(), "line 3, column 8"))
 		fail_msg("error detail '%s' does not name line 3, column 8", folio_error_last());
 
-	/* One line: 'x' is column 7. */
-	assert_folio(FOLIO_EINVALID, folio_doc_set_json(d, "{\"a\":1x}"));
-	if (!strstr(folio_error_last(), "line 1, column 7"))
-		fail_msg("error detail '%s' does not name line 1, column 7", folio_error_last());
+	/* One line: '@' is column 8. */
+	assert_folio(FOLIO_EINVALID, folio_doc_set_json(d, "{\"a\":1,@}"));
+	if (!strstr(folio_error_last(), "line 1, column 8"))
+		fail_msg("error detail '%s' does not name line 1, column 8", folio_error_last());
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		int rc = folio_doc_set_json(d, bad[i]);
@@ -1158,7 +1161,8 @@ static void test_system_fields(void **state)
 
 	/* The matching UNID, the read-only fields, parent and sync master. */
 	assert_ok(folio_doc_set_json(
-		d, "{\"_unid\":\"sys\",\"_cdate\":\"1999-01-01T00:00:00.000Z\",\"_cuser\":\"mallory\","
+		d, "{\"_unid\":\"sys\",\"_cdate\":\"1999-01-01T00:00:00.000Z\","
+		   "\"_cuser\":\"mallory\","
 		   "\"_mdate\":\"1999-01-01T00:00:00.000Z\",\"_muser\":\"mallory\",\"_seq\":99999,"
 		   "\"_revisions\":[\"9-00000000000000000000000000000000\"],"
 		   "\"_attachments\":{},\"_conflict\":true,"
@@ -1332,7 +1336,7 @@ static void test_parent_syncmaster(void **state)
 {
 	fx *f = *state;
 	folio_doc *d, *l;
-	const char *bad[] = {"", " ", "a b", "p1:", ":store", "p1:bad store", ".x", "p1:st:x",
+	const char *bad[] = {" ", "a b", "p1:", ":store", "p1:bad store", ".x", "p1:st:x",
 			     "p1:_nope", "p1:9store"};
 
 	assert_ok(folio_doc_new(&d, f->st, "kid"));
@@ -1384,7 +1388,13 @@ static void test_parent_syncmaster(void **state)
 	assert_ok(folio_doc_load(&l, f->st, "kid"));
 	assert_null(folio_doc_parent(l));
 	assert_null(folio_doc_syncmaster(l));
+
+	/* "" is neither a UNID nor "unid:store" (NULL is how to clear). */
+	int rc_parent = folio_doc_set_parent(l, "");
+	int rc_master = folio_doc_set_syncmaster(l, "");
 	folio_doc_free(l);
+	assert_folio(FOLIO_EINVALID, rc_parent);
+	assert_folio(FOLIO_EINVALID, rc_master);
 }
 
 /*
@@ -1437,7 +1447,8 @@ static void test_dropped_store(void **state)
 	fx *f = *state;
 	folio_store *tmp;
 	folio_doc *d, *l;
-	int rc;
+	int rc, save_rc, delete_rc;
+	int64_t n;
 
 	assert_ok(folio_store_create(f->ses, DB, "tmp", NULL));
 	assert_ok(folio_store_open(&tmp, f->ses, DB, "tmp"));
@@ -1450,17 +1461,14 @@ static void test_dropped_store(void **state)
 	assert_null(l);
 	assert_true(strlen(folio_error_last()) > 0);
 
+	/* Writing through the stale handle must fail, not write into a store that is gone. */
 	assert_ok(folio_doc_new(&d, tmp, "t2"));
 	assert_ok(folio_doc_set_json(d, "{\"v\":2}"));
-	rc = folio_doc_save(d, 0);
-	if (rc == 0)
-		fail_msg("saving into a dropped store succeeded");
-	assert_true(strlen(folio_error_last()) > 0);
+	save_rc = folio_doc_save(d, 0);
 	folio_doc_free(d);
-	assert_true(folio_doc_delete(tmp, "t1", NULL, 0) < 0);
+	delete_rc = folio_doc_delete(tmp, "t1", NULL, 0);
 
 	/* Nothing leaked into the other stores, and the database still works. */
-	int64_t n;
 	assert_ok(folio_store_count(&n, f->st));
 	assert_int_equal(n, 0);
 	assert_ok(put(f->st, "after", "{}", 0));
@@ -1470,8 +1478,20 @@ static void test_dropped_store(void **state)
 	assert_ok(folio_store_create(f->ses, DB, "tmp", NULL));
 	assert_ok(folio_store_open(&tmp, f->ses, DB, "tmp"));
 	assert_folio(FOLIO_ENOTFOUND, folio_doc_load(&l, tmp, "t1"));
-	assert_folio(FOLIO_ENOTFOUND, folio_doc_load(&l, tmp, "t2"));
+	rc = folio_doc_load(&l, tmp, "t2");
+	folio_doc_free(l);
+	assert_ok(folio_store_count(&n, tmp));
 	folio_store_free(tmp);
+	if (rc == 0)
+		fail_msg("a document saved through a stale handle of the dropped store 'tmp' "
+			 "shows up in the new store 'tmp' (count %lld)",
+			 (long long)n);
+	assert_folio(FOLIO_ENOTFOUND, rc);
+	assert_int_equal(n, 0);
+
+	if (save_rc == 0)
+		fail_msg("folio_doc_save() through a handle of a dropped store returned 0");
+	assert_true(delete_rc < 0);
 }
 
 int main(void)

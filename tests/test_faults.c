@@ -283,6 +283,7 @@ static void sweep_new_save(fx *f, const char *method)
 	long total = calls_of_new_save(f, method);
 
 	assert_true(total >= 3);
+	print_message("a new save: %ld calls of %s, each failed in turn\n", total, method);
 	for (int n = 1; n <= total; n++) {
 		char unid[32], *before, *after;
 		long f0;
@@ -356,6 +357,7 @@ static void test_step_fault_sweep_update(void **state)
 	total = folio_fake_counts()->step;
 	folio_doc_free(d);
 	assert_true(total >= 3);
+	print_message("an update: %ld steps, each failed in turn\n", total);
 
 	for (int n = 1; n <= total; n++) {
 		char *before = feed(f->ses), *after, *b;
@@ -406,6 +408,7 @@ static void test_step_fault_sweep_delete(void **state)
 	assert_ok(folio_doc_delete(f->st, "probe", NULL, 0));
 	total = folio_fake_counts()->step;
 	assert_true(total >= 2);
+	print_message("a delete: %ld steps, each failed in turn\n", total);
 
 	assert_ok(save_new(f->st, "del", BODY(1)));
 	for (int n = 1; n <= total; n++) {
@@ -454,7 +457,8 @@ static void test_batch_step_fault(void **state)
 	assert_ok(put_s(b, "{\"_unid\":\"b3\",\"age\":3}"));
 	f0 = faults();
 	folio_fake_fail_after("step", 3, FOLIO_EIO);
-	rc = put_s(b, "{\"_unid\":\"b4\",\"age\":4,\"_tags\":[\"x\"],\"address\":{\"city\":\"Y\"}}");
+	rc = put_s(b, "{\"_unid\":\"b4\",\"age\":4,\"_tags\":[\"x\"],"
+		      "\"address\":{\"city\":\"Y\"}}");
 	assert_injected(rc, f0);
 	folio_fake_reset();
 	assert_true(put_s(b, "{\"_unid\":\"b5\"}") < 0);
@@ -544,6 +548,7 @@ static void test_batch_step_sweep(void **state)
 		assert_ok(folio_doc_delete(f->st, u, NULL, FOLIO_DELETE_ERASE));
 	}
 	assert_true(total >= 3);
+	print_message("a batch of 3: %ld steps, each failed in turn\n", total);
 
 	for (int n = 1; n <= total; n++) {
 		char *before = feed(f->ses), *after;
