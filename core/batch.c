@@ -14,10 +14,29 @@ struct folio_batch {
 	unsigned flags;
 	uint64_t count;
 	int open;    /* the write unit is open */
+	int no_stubs; /* the store had no deletion stubs: new UNIDs need no look-up */
 	int spoiled; /* a put failed: the batch can only be rolled back */
 	int code;
 	char msg[512];
 };
+
+static int stubs_absent(folio_store *st, folio_batch *b)
+{
+	int db2 = strncmp(st->dialect->limit_clause, "OFFSET", 6) == 0;
+	folio_q q;
+	int rc = folio_q__prep(&q, b->cx, st->sql->stub_any);
+	if (rc < 0)
+		return rc;
+	rc = folio_q__int(&q, 1, st->storeid);
+	rc = rc ? rc : folio_q__int(&q, 2, db2 ? 0 : 1);
+	rc = rc ? rc : folio_q__int(&q, 3, db2 ? 1 : 0);
+	rc = rc ? rc : folio_q__step(&q);
+	folio_q__done(&q);
+	if (rc < 0)
+		return rc;
+	b->no_stubs = rc == FOLIO_DONE;
+	return 0;
+}
 
 int folio_batch_open(folio_batch **out, folio_store *st, unsigned flags)
 {
@@ -35,6 +54,8 @@ int folio_batch_open(folio_batch **out, folio_store *st, unsigned flags)
 		return rc;
 	}
 	rc = folio_store__check(st, b->cx);
+	if (rc == 0)
+		rc = stubs_absent(st, b);
 	if (rc < 0) {
 		folio_session__wend(st->ses, rc);
 		free(b);
@@ -83,8 +104,8 @@ int folio_batch_put(folio_batch *b, const char *json, size_t len)
 	if (rc < 0)
 		goto out;
 	rc = folio_doc__write(&doc, b->cx,
-			      (b->flags & FOLIO_BATCH_CHECK_CONFLICT) ? FOLIO_SAVE_CHECK_CONFLICT
-								      : 0,
+			      ((b->flags & FOLIO_BATCH_CHECK_CONFLICT) ? FOLIO_SAVE_CHECK_CONFLICT : 0) |
+				      (b->no_stubs ? FOLIO_WRITE__TRY_INSERT : 0),
 			      &r);
 	if (rc == 0) {
 		folio_doc__wres_free(&r);

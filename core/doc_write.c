@@ -48,9 +48,15 @@ static int find_current(current *c, folio_store *st, folio_cx *cx, const char *u
 		rc = folio_q__step(&q);
 	if (rc == FOLIO_ROW) {
 		c->found = 1;
+		const char *meta = folio_q__col_text(&q, 2, NULL);
+		const char *revs = meta ? strrchr(meta, '\x01') : NULL;
 		c->docid = folio_q__col_int(&q, 0);
 		rc = col_dup(&c->rev, &q, 1);
-		rc = rc ? rc : col_dup(&c->revs, &q, 2);
+		if (rc == 0 && revs) {
+			/* The ancestry is the last part of the packed metadata. */
+			c->revs = folio__strdup(revs + 1);
+			rc = c->revs ? 0 : FOLIO_ENOMEM;
+		}
 		rc = rc ? rc : col_dup(&c->cdate, &q, 3);
 		rc = rc ? rc : col_dup(&c->cuser, &q, 4);
 	}
@@ -357,61 +363,21 @@ static char *dup_or(const char *a, const char *b)
 	return folio__strdup(a ? a : b);
 }
 
-int folio_doc__write(folio_doc *doc, folio_cx *cx, unsigned flags, folio_wres *r)
+/*
+ * Computes the new revision and metadata into *r and writes the row: an
+ * update of cur's row, or an insert. With `try_insert` the insert does
+ * nothing when the UNID is taken: then r->docid stays 0.
+ */
+static int write_row(folio_doc *doc, folio_cx *cx, folio_wres *r, current *curp,
+		     const char *text, size_t len, int try_insert)
 {
 	folio_store *st = doc->st;
 	folio_session *ses = st->ses;
-	const char *text, *expected;
 	char rev[FOLIO_REV_MAX], now[FOLIO_DATE_LEN + 1];
-	current cur = {0};
+	current cur = *curp;
 	char *meta = NULL;
-	size_t len;
-	int rc, check, keep = doc->keep_meta;
+	int rc, keep = doc->keep_meta;
 	folio_q q;
-
-	memset(r, 0, sizeof(*r));
-	rc = folio_doc__need_body(doc);
-	if (rc < 0)
-		return rc;
-	text = folio_doc__text(doc, &len);
-	if (len > ses->srv->opts.max_doc_size)
-		return folio_error_set(FOLIO_ETOOBIG, "document %s is %zu bytes, over the limit of %zu",
-				       doc->unid, len, ses->srv->opts.max_doc_size);
-
-	rc = find_current(&cur, st, cx, doc->unid);
-	if (rc < 0)
-		goto out;
-	expected = doc->expect_rev ? doc->expect_rev : (doc->is_new ? NULL : doc->rev);
-	check = (flags & FOLIO_SAVE_CHECK_CONFLICT) || doc->expect_rev;
-	if (check && !keep) {
-		if (cur.found && !expected) {
-			rc = folio_error_set(FOLIO_EEXISTS, "document %s exists already in store %s",
-					     doc->unid, st->name);
-			goto out;
-		}
-		if (cur.found && strcmp(expected, cur.rev) != 0) {
-			rc = folio_error_set(FOLIO_ECONFLICT,
-					     "document %s was changed by another save: rev %s is not "
-					     "the current %s",
-					     doc->unid, expected, cur.rev);
-			goto out;
-		}
-		if (!cur.found && expected) {
-			rc = folio_error_set(FOLIO_ECONFLICT,
-					     "document %s was deleted since rev %s", doc->unid,
-					     expected);
-			goto out;
-		}
-	} else if (check && keep && cur.found) {
-		rc = folio_error_set(FOLIO_EEXISTS, "document %s exists already in store %s",
-				     doc->unid, st->name);
-		goto out;
-	}
-	if (!cur.found) {
-		rc = take_stub(&cur, st, cx, doc->unid);
-		if (rc < 0)
-			goto out;
-	}
 
 	folio_time__now(now);
 	if (keep && doc->rev) {
@@ -459,18 +425,19 @@ int folio_doc__write(folio_doc *doc, folio_cx *cx, unsigned flags, folio_wres *r
 		rc = rc ? rc : folio_q__text(&q, 7, r->muser);
 		rc = rc ? rc : folio_q__int(&q, 8, r->seq);
 		rc = rc ? rc : folio_q__text(&q, 9, r->rev);
-		rc = rc ? rc : folio_q__text(&q, 10, r->revs);
-		rc = rc ? rc : folio_q__text(&q, 11, st->replica);
-		rc = rc ? rc : folio_q__int(&q, 12, (int64_t)len);
-		rc = rc ? rc : folio_q__text(&q, 13, meta);
-		rc = rc ? rc : bind_slots(&q, 14, doc);
-		rc = rc ? rc : folio_q__int(&q, 14 + n_slots(st), cur.docid);
+		rc = rc ? rc : folio_q__text(&q, 10, st->replica);
+		rc = rc ? rc : folio_q__int(&q, 11, (int64_t)len);
+		rc = rc ? rc : folio_q__text(&q, 12, meta);
+		rc = rc ? rc : bind_slots(&q, 13, doc);
+		rc = rc ? rc : folio_q__int(&q, 13 + n_slots(st), cur.docid);
 		rc = rc ? rc : folio_q__run(&q);
 		folio_q__done(&q);
 		r->docid = cur.docid;
 	} else {
-		int returning = folio_cx__dialect(cx)->has_returning;
-		rc = folio_q__prep(&q, cx, st->sql->doc_insert);
+		/* The generated docid: from the driver, from RETURNING, or read back. */
+		int by_driver = st->last_id;
+		int returning = !by_driver && folio_cx__dialect(cx)->has_returning;
+		rc = folio_q__prep(&q, cx, try_insert ? st->sql->doc_try_insert : st->sql->doc_insert);
 		if (rc < 0)
 			goto out;
 		rc = folio_q__int(&q, 1, st->storeid);
@@ -484,24 +451,27 @@ int folio_doc__write(folio_doc *doc, folio_cx *cx, unsigned flags, folio_wres *r
 		rc = rc ? rc : folio_q__text(&q, 9, r->muser);
 		rc = rc ? rc : folio_q__int(&q, 10, r->seq);
 		rc = rc ? rc : folio_q__text(&q, 11, r->rev);
-		rc = rc ? rc : folio_q__text(&q, 12, r->revs);
-		rc = rc ? rc : folio_q__text(&q, 13, st->replica);
-		rc = rc ? rc : folio_q__int(&q, 14, (int64_t)len);
-		rc = rc ? rc : folio_q__text(&q, 15, meta);
-		rc = rc ? rc : bind_slots(&q, 16, doc);
+		rc = rc ? rc : folio_q__text(&q, 12, st->replica);
+		rc = rc ? rc : folio_q__int(&q, 13, (int64_t)len);
+		rc = rc ? rc : folio_q__text(&q, 14, meta);
+		rc = rc ? rc : bind_slots(&q, 15, doc);
 		if (rc == 0 && returning) {
 			rc = folio_q__step(&q);
 			if (rc == FOLIO_ROW) {
 				r->docid = folio_q__col_int(&q, 0);
 				rc = folio_q__run(&q);
 			} else if (rc == FOLIO_DONE) {
-				rc = folio_error_set(FOLIO_ERROR, "INSERT returned no docid");
+				rc = try_insert ? 0 /* the UNID is taken */
+						: folio_error_set(FOLIO_ERROR, "INSERT returned no docid");
 			}
 		} else if (rc == 0) {
 			rc = folio_q__run(&q);
+			/* An insert-or-nothing that did nothing leaves r->docid 0. */
+			if (rc == 0 && by_driver && (!try_insert || folio_cx__changes(cx) == 1))
+				r->docid = folio_cx__last_id(cx);
 		}
 		folio_q__done(&q);
-		if (rc == 0 && !returning) {
+		if (rc == 0 && !returning && !by_driver) {
 			rc = folio_q__prep(&q, cx, st->sql->last_docid);
 			if (rc == 0) {
 				rc = folio_q__int(&q, 1, st->storeid);
@@ -515,6 +485,76 @@ int folio_doc__write(folio_doc *doc, folio_cx *cx, unsigned flags, folio_wres *r
 			}
 		}
 	}
+out:
+	free(meta);
+	return rc;
+}
+
+int folio_doc__write(folio_doc *doc, folio_cx *cx, unsigned flags, folio_wres *r)
+{
+	folio_store *st = doc->st;
+	folio_session *ses = st->ses;
+	const char *text, *expected;
+	current cur = {0};
+	size_t len;
+	int rc, check, keep = doc->keep_meta;
+
+	memset(r, 0, sizeof(*r));
+	rc = folio_doc__need_body(doc);
+	if (rc < 0)
+		return rc;
+	text = folio_doc__text(doc, &len);
+	if (len > ses->srv->opts.max_doc_size)
+		return folio_error_set(FOLIO_ETOOBIG, "document %s is %zu bytes, over the limit of %zu",
+				       doc->unid, len, ses->srv->opts.max_doc_size);
+
+	expected = doc->expect_rev ? doc->expect_rev : (doc->is_new ? NULL : doc->rev);
+	check = (flags & FOLIO_SAVE_CHECK_CONFLICT) || doc->expect_rev;
+	/*
+	 * The import fast path: a new UNID in a store without stubs needs no
+	 * look-up first. The insert does nothing if the UNID is taken after all,
+	 * and then the ordinary path below runs.
+	 */
+	if ((flags & FOLIO_WRITE__TRY_INSERT) && !expected && st->sql->doc_try_insert) {
+		rc = write_row(doc, cx, r, &cur, text, len, 1);
+		if (rc != 0 || r->docid)
+			goto mirror;
+		folio_doc__wres_free(r);
+	}
+	rc = find_current(&cur, st, cx, doc->unid);
+	if (rc < 0)
+		goto out;
+	if (check && !keep) {
+		if (cur.found && !expected) {
+			rc = folio_error_set(FOLIO_EEXISTS, "document %s exists already in store %s",
+					     doc->unid, st->name);
+			goto out;
+		}
+		if (cur.found && strcmp(expected, cur.rev) != 0) {
+			rc = folio_error_set(FOLIO_ECONFLICT,
+					     "document %s was changed by another save: rev %s is not "
+					     "the current %s",
+					     doc->unid, expected, cur.rev);
+			goto out;
+		}
+		if (!cur.found && expected) {
+			rc = folio_error_set(FOLIO_ECONFLICT,
+					     "document %s was deleted since rev %s", doc->unid,
+					     expected);
+			goto out;
+		}
+	} else if (check && keep && cur.found) {
+		rc = folio_error_set(FOLIO_EEXISTS, "document %s exists already in store %s",
+				     doc->unid, st->name);
+		goto out;
+	}
+	if (!cur.found) {
+		rc = take_stub(&cur, st, cx, doc->unid);
+		if (rc < 0)
+			goto out;
+	}
+	rc = write_row(doc, cx, r, &cur, text, len, 0);
+mirror:
 	if (rc < 0)
 		goto out;
 	rc = mirror(doc, cx, r->docid, cur.found);
@@ -523,7 +563,6 @@ out:
 		folio_error__wrap("saving %s", doc->unid);
 		folio_doc__wres_free(r);
 	}
-	free(meta);
 	current_free(&cur);
 	return rc;
 }

@@ -83,6 +83,7 @@ struct folio_store {
 	int fts;
 	char replica[27]; /* the database's replica id */
 	const folio_dialect *dialect;
+	int last_id; /* the driver reports generated keys */
 	/* SQL texts for this database, built once: see doc.c */
 	struct folio_sql *sql;
 };
@@ -120,7 +121,11 @@ typedef struct folio_wres {
 	char *rev, *revs, *cdate, *cuser, *mdate, *muser;
 } folio_wres;
 
-/* flags: FOLIO_SAVE_CHECK_CONFLICT. Writes inside the caller's write unit. */
+/* An internal write flag: try a plain insert first (batches into stores without stubs). */
+#define FOLIO_WRITE__TRY_INSERT (1u << 30)
+
+/* flags: FOLIO_SAVE_CHECK_CONFLICT, FOLIO_WRITE__TRY_INSERT. Writes inside the caller's
+ * write unit. */
 int folio_doc__write(folio_doc *doc, folio_cx *cx, unsigned flags, folio_wres *res);
 void folio_doc__apply(folio_doc *doc, folio_wres *res); /* takes res's strings */
 void folio_doc__wres_free(folio_wres *res);
@@ -141,6 +146,7 @@ typedef struct folio_sql {
 	char *doc_load;
 	char *doc_find;   /* docid, rev, revs, cdate, cuser of a live doc */
 	char *doc_insert;
+	char *doc_try_insert; /* NULL where the dialect cannot insert-or-nothing with RETURNING */
 	char *doc_update;
 	char *doc_delete;
 	char *stub_find;
@@ -155,13 +161,15 @@ typedef struct folio_sql {
 	char *unids;
 	char *meta_replica;
 	char *store_check;
+	char *stub_any;
 } folio_sql;
 
 /* store.c: FOLIO_ENOTFOUND when the store was dropped since the handle was opened. */
 int folio_store__check(folio_store *st, folio_cx *cx);
 
 /* The texts for one store: its slot columns appear in the document insert and update. */
-int folio_sql__build(folio_sql **out, const folio_dialect *d, const char *db,
+/* last_id: the driver reports generated keys, so inserts need no RETURNING. */
+int folio_sql__build(folio_sql **out, const folio_dialect *d, int last_id, const char *db,
 		     const folio_field *fields, int n_fields);
 void folio_sql__free(folio_sql *s);
 

@@ -37,7 +37,9 @@ typedef struct folio_jspan {
  * On success *root spans the value (white space trimmed). When root is an object and
  * member_cb is non-NULL, calls member_cb(key, value, payload) for each member of the ROOT
  * object in text order (key is the key's string span, quotes included); a non-zero return
- * stops the scan and is returned.
+ * stops the scan and is returned. The members are reported as the scan passes them: when
+ * the text turns out to be invalid further on, member_cb has already seen the members
+ * before the error.
  *
  * One difference from folio_json__parse(), on purpose: UTF-8 is checked strictly (RFC 3629),
  * so overlong forms, encoded surrogates and code points past U+10FFFF are rejected

@@ -29,7 +29,7 @@ static char *fmt(int *rc, const char *f, ...)
 /* A load reads the packed metadata (see folio_doc__pack_meta) instead of nine columns. */
 #define DOC_COLS "docid, seq, json, meta"
 
-int folio_sql__build(folio_sql **out, const folio_dialect *d, const char *db,
+int folio_sql__build(folio_sql **out, const folio_dialect *d, int last_id, const char *db,
 		     const folio_field *fields, int n_fields)
 {
 	folio_sql *s = calloc(1, sizeof(*s));
@@ -52,17 +52,26 @@ int folio_sql__build(folio_sql **out, const folio_dialect *d, const char *db,
 	s->doc_load = fmt(&rc, "SELECT " DOC_COLS " FROM %s_doc WHERE storeid = ? AND unid = ?",
 			  db);
 	s->doc_find = fmt(&rc,
-			  "SELECT docid, rev, revs, cdate, cuser FROM %s_doc "
+			  "SELECT docid, rev, meta, cdate, cuser FROM %s_doc "
 			  "WHERE storeid = ? AND unid = ?",
 			  db);
+	/* With RETURNING where the driver cannot tell the generated key itself. */
 	s->doc_insert = fmt(&rc,
 			    "INSERT INTO %s_doc (storeid, unid, json, parent, syncmaster, cdate, "
-			    "cuser, mdate, muser, seq, rev, revs, replica, size, meta%s) "
-			    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?%s)%s",
-			    db, cols, marks, d->has_returning ? " RETURNING docid" : "");
+			    "cuser, mdate, muser, seq, rev, replica, size, meta%s) "
+			    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?%s)%s",
+			    db, cols, marks, d->has_returning && !last_id ? " RETURNING docid" : "");
+	if (d->on_conflict_nothing && (d->has_returning || last_id))
+		s->doc_try_insert =
+			fmt(&rc,
+			    "INSERT INTO %s_doc (storeid, unid, json, parent, syncmaster, cdate, "
+			    "cuser, mdate, muser, seq, rev, replica, size, meta%s) "
+			    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?%s)%s%s",
+			    db, cols, marks, d->on_conflict_nothing,
+			    last_id ? "" : " RETURNING docid");
 	s->doc_update = fmt(&rc,
 			    "UPDATE %s_doc SET json = ?, parent = ?, syncmaster = ?, cdate = ?, "
-			    "cuser = ?, mdate = ?, muser = ?, seq = ?, rev = ?, revs = ?, "
+			    "cuser = ?, mdate = ?, muser = ?, seq = ?, rev = ?, "
 			    "replica = ?, size = ?, meta = ?%s WHERE docid = ?",
 			    db, sets);
 	s->last_docid = fmt(&rc, "SELECT docid FROM %s_doc WHERE storeid = ? AND unid = ?", db);
@@ -87,6 +96,7 @@ int folio_sql__build(folio_sql **out, const folio_dialect *d, const char *db,
 	s->fts_clear = fmt(&rc, "DELETE FROM %s_fts WHERE docid = ?", db);
 	s->count = fmt(&rc, "SELECT COUNT(*) FROM %s_doc WHERE storeid = ?", db);
 	s->unids = fmt(&rc, "SELECT unid FROM %s_doc WHERE storeid = ? ORDER BY unid", db);
+	s->stub_any = fmt(&rc, "SELECT 1 FROM %s_stub WHERE storeid = ? %s", db, d->limit_clause);
 	s->store_check = fmt(&rc, "SELECT 1 FROM %s_store WHERE storeid = ?", db);
 	s->meta_replica = fmt(&rc, "SELECT replica FROM %s_meta WHERE id = 1", db);
 	if (rc < 0) {

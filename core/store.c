@@ -492,8 +492,10 @@ int folio_store_open(folio_store **out, folio_session *ses, const char *db, cons
 	if (rc == 0)
 		rc = folio_store__parse_options(st, st->options, NULL);
 	st->dialect = folio_cx__dialect(cx);
+	st->last_id = folio_cx__has_last_id(cx);
 	if (rc == 0)
-		rc = folio_sql__build(&st->sql, st->dialect, db, st->fields, st->n_fields);
+		rc = folio_sql__build(&st->sql, st->dialect, st->last_id, db, st->fields,
+				      st->n_fields);
 	if (rc == 0)
 		rc = read_replica(st, cx);
 	folio_session__rdone(ses, cx);
@@ -560,7 +562,8 @@ int folio_store_set_options(folio_store *st, const char *options_json)
 		norm = NULL;
 		rc = folio_store__parse_options(st, st->options, NULL);
 		if (rc == 0)
-			rc = folio_sql__build(&sq, st->dialect, st->db, st->fields, st->n_fields);
+			rc = folio_sql__build(&sq, st->dialect, st->last_id, st->db, st->fields,
+					      st->n_fields);
 		if (rc == 0) {
 			folio_sql__free(st->sql);
 			st->sql = sq;

@@ -124,6 +124,16 @@ int64_t folio_cx__changes(folio_cx *cx)
 	return cx->drv->changes(cx->conn);
 }
 
+int folio_cx__has_last_id(const folio_cx *cx)
+{
+	return cx->drv->last_insert_id != NULL;
+}
+
+int64_t folio_cx__last_id(folio_cx *cx)
+{
+	return cx->drv->last_insert_id(cx->conn);
+}
+
 int folio_cx__broken(const folio_cx *cx)
 {
 	return cx->last_rc == FOLIO_EIO;

@@ -20,7 +20,7 @@ static const folio_dialect dialects[] = {
 		.has_returning = 1, /* SQLite 3.35 and later; the driver needs 3.37 */
 		.limit_clause = "LIMIT ? OFFSET ?",
 		.insert_ignore_prefix = "INSERT OR IGNORE INTO",
-		.on_conflict_nothing = NULL,
+		.on_conflict_nothing = " ON CONFLICT DO NOTHING",
 	},
 	{
 		.name = "postgresql",

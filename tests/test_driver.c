@@ -836,7 +836,7 @@ static void test_dialects(void **state)
 	assert_string_equal(d->t_json, "TEXT");
 	assert_string_equal(d->quote, "\"");
 	assert_string_equal(d->insert_ignore_prefix, "INSERT OR IGNORE INTO");
-	assert_null(d->on_conflict_nothing);
+	assert_string_equal(d->on_conflict_nothing, " ON CONFLICT DO NOTHING");
 	assert_true(d->has_returning && d->has_partial_index && d->has_if_not_exists);
 
 	d = folio_dialect__find("postgresql");

@@ -686,6 +686,11 @@ static const void *sq_column_blob(folio_stmt *stmt, int col, size_t *len)
 	return v;
 }
 
+static int64_t sq_last_insert_id(folio_conn *conn)
+{
+	return sqlite3_last_insert_rowid(conn->db);
+}
+
 static int64_t sq_changes(folio_conn *conn)
 {
 	return (int64_t)sqlite3_changes64(conn->db);
@@ -760,4 +765,5 @@ const folio_driver folio_sqlite_driver = {
 	.commit = sq_commit,
 	.rollback = sq_rollback,
 	.ping = NULL,
+	.last_insert_id = sq_last_insert_id,
 };

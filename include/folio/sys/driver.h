@@ -108,6 +108,13 @@ typedef struct folio_driver {
 
 	/* Optional: 0 when the connection is usable. NULL: assumed usable. */
 	int (*ping)(folio_conn *conn);
+
+	/*
+	 * Optional: the key the engine generated for the last row inserted on
+	 * `conn` (sqlite3_last_insert_rowid). Where NULL, the core uses
+	 * INSERT ... RETURNING or reads the key back.
+	 */
+	int64_t (*last_insert_id)(folio_conn *conn);
 } folio_driver;
 
 /*
