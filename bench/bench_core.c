@@ -249,6 +249,7 @@ typedef struct bench_opts {
 	const char *dir;    /* NULL: a fresh temporary directory */
 	const char *server; /* reserved: a server URL for the PostgreSQL run */
 	int strict;         /* exit 3 when a target is missed */
+	int only;           /* 0 both; 'f' folio only; 'b' baseline only (for profilers) */
 } bench_opts;
 
 /* ---------------------------------------------------------- baselines */
@@ -570,13 +571,16 @@ static void usage(FILE *to)
 {
 	fprintf(to,
 		"usage: folio_bench [--docs N] [--loads N] [--repeat R] [--dir DIR] [--strict]\n"
+		"                   [--only folio|baseline]\n"
 		"  --docs N     documents to import (default 100000)\n"
 		"  --loads N    loads by UNID (default 10000)\n"
 		"  --repeat R   run each phase R times, report the best (default 1)\n"
 		"  --dir DIR    work in DIR (its folio.db and baseline.db are replaced);\n"
 		"               default: a fresh temporary directory, removed afterwards\n"
 		"  --server URL reserved for the PostgreSQL run (not supported yet)\n"
-		"  --strict     exit 3 when a target is missed\n");
+		"  --strict     exit 3 when a target is missed\n"
+		"  --only WHICH run only folio or only the baseline (to profile one;\n"
+		"               no ratios)\n");
 }
 
 static int parse_uint(const char *s, unsigned *out, unsigned min)
@@ -601,6 +605,7 @@ static int parse_opts(bench_opts *o, int argc, char **argv)
 		{ "dir", required_argument, NULL, 'D' },
 		{ "server", required_argument, NULL, 's' },
 		{ "strict", no_argument, NULL, 'S' },
+		{ "only", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -631,6 +636,14 @@ static int parse_opts(bench_opts *o, int argc, char **argv)
 			break;
 		case 'S':
 			o->strict = 1;
+			break;
+		case 'o':
+			if (strcmp(optarg, "folio") == 0)
+				o->only = 'f';
+			else if (strcmp(optarg, "baseline") == 0)
+				o->only = 'b';
+			else
+				goto bad;
 			break;
 		case 'h':
 			usage(stdout);
@@ -664,11 +677,25 @@ static int report(const phase_result *p, size_t np, const bench_opts *o, const b
 	printf("\nfolio_bench %s: %u documents (%zu bytes on average), %u loads, best of %u, "
 	       "engine %s\n",
 	       folio_version(), o->docs, avg_len, o->loads, o->repeat, bl->engine);
-	printf("folio:    folio_batch_* into a store %s\n",
-	       fields ? "that extracts city, age, name" : "WITHOUT extracted fields (rejected)");
-	printf("baseline: %s\n\n", bl->description);
-	printf("%-8s %10s %11s %7s %7s %6s %13s %16s\n", "phase", "folio s", "baseline s", "ratio",
-	       "target", "result", "folio docs/s", "baseline docs/s");
+	if (o->only != 'b')
+		printf("folio:    folio_batch_* into a store %s\n",
+		       fields ? "that extracts city, age, name"
+			      : "WITHOUT extracted fields (rejected)");
+	if (o->only != 'f')
+		printf("baseline: %s\n", bl->description);
+	if (o->only != 0) {
+		printf("\n%-8s %10s %8s\n", "phase", "seconds", "docs/s");
+		for (size_t i = 0; i < np; i++) {
+			double t = o->only == 'f' ? p[i].folio_s : p[i].base_s;
+
+			if (p[i].ops > 0)
+				printf("%-8s %10.3f %8.0f\n", p[i].name, t, t > 0 ? p[i].ops / t : 0);
+		}
+		printf("\n(--only %s: no ratios)\n", o->only == 'f' ? "folio" : "baseline");
+		return 0;
+	}
+	printf("\n%-8s %10s %11s %7s %7s %6s %13s %16s\n", "phase", "folio s", "baseline s",
+	       "ratio", "target", "result", "folio docs/s", "baseline docs/s");
 	for (size_t i = 0; i < np; i++) {
 		double ratio = p[i].base_s > 0 ? p[i].folio_s / p[i].base_s : 0;
 		int pass = ratio <= p[i].target;
@@ -749,41 +776,45 @@ int main(int argc, char **argv)
 
 	for (unsigned rep = 0; rep < o.repeat; rep++) {
 		size_t fbytes = 0, bbytes = 0;
-		double t0, t, fi, bi, fl = 0, bl_s = 0;
+		double t0, fi = 0, bi = 0, fl = 0, bl_s = 0;
 
 		/* import: a fresh store and a fresh table each time */
-		if (folio_reset(&f, dir, &warned) != 0)
-			goto out;
-		t0 = now();
-		if (folio_import(&f, docs, o.docs) != 0)
-			goto out;
-		t = fi = now() - t0;
-		ph[0].folio_s = t < ph[0].folio_s ? t : ph[0].folio_s;
-
-		if (bl->reset(&bctx, dir, &o) != 0)
-			goto out;
-		t0 = now();
-		if (bl->import(bctx, docs, o.docs) != 0)
-			goto out;
-		t = bi = now() - t0;
-		ph[0].base_s = t < ph[0].base_s ? t : ph[0].base_s;
+		if (o.only != 'b') {
+			if (folio_reset(&f, dir, &warned) != 0)
+				goto out;
+			t0 = now();
+			if (folio_import(&f, docs, o.docs) != 0)
+				goto out;
+			fi = now() - t0;
+			ph[0].folio_s = fi < ph[0].folio_s ? fi : ph[0].folio_s;
+		}
+		if (o.only != 'f') {
+			if (bl->reset(&bctx, dir, &o) != 0)
+				goto out;
+			t0 = now();
+			if (bl->import(bctx, docs, o.docs) != 0)
+				goto out;
+			bi = now() - t0;
+			ph[0].base_s = bi < ph[0].base_s ? bi : ph[0].base_s;
+		}
 		ph[0].ops = o.docs;
 
-		if (o.loads > 0) {
-			/* load: the same order for both */
+		/* load: the same order for both */
+		if (o.loads > 0 && o.only != 'b') {
 			t0 = now();
 			if (folio_load(&f, docs, order, o.loads, &fbytes) != 0)
 				goto out;
-			t = fl = now() - t0;
-			ph[1].folio_s = t < ph[1].folio_s ? t : ph[1].folio_s;
-
+			fl = now() - t0;
+			ph[1].folio_s = fl < ph[1].folio_s ? fl : ph[1].folio_s;
+		}
+		if (o.loads > 0 && o.only != 'f') {
 			t0 = now();
 			if (bl->load(bctx, docs, order, o.loads, &bbytes) != 0)
 				goto out;
-			t = bl_s = now() - t0;
-			ph[1].base_s = t < ph[1].base_s ? t : ph[1].base_s;
-			ph[1].ops = o.loads;
+			bl_s = now() - t0;
+			ph[1].base_s = bl_s < ph[1].base_s ? bl_s : ph[1].base_s;
 		}
+		ph[1].ops = o.loads;
 		printf("run %u: import %.3f s / %.3f s, load %.3f s / %.3f s "
 		       "(folio / baseline; %zu / %zu bytes loaded)\n",
 		       rep + 1, fi, bi, fl, bl_s, fbytes, bbytes);

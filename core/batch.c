@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include "internal.h"
-#include "json.h"
 
 struct folio_batch {
 	folio_store *st;
@@ -73,34 +72,20 @@ static int spoiled(folio_batch *b)
 
 int folio_batch_put(folio_batch *b, const char *json, size_t len)
 {
-	const folio_server_options *o = &b->st->ses->srv->opts;
-	json_object *root = NULL, *v;
 	folio_doc doc;
 	folio_wres r;
-	const char *unid = NULL;
 	int rc;
 
 	if (b->spoiled)
 		return spoiled(b);
 	if (!b->open)
 		return folio_error_set(FOLIO_EINVALID, "the batch is committed already");
-	memset(&doc, 0, sizeof(doc));
-	rc = folio_json__parse(&root, json, len, o->max_doc_size, o->max_depth);
+	rc = folio_doc__init(&doc, b->st, NULL);
 	if (rc < 0)
 		goto out;
-	if (json_object_is_type(root, json_type_object) &&
-	    json_object_object_get_ex(root, "_unid", &v)) {
-		if (!json_object_is_type(v, json_type_string)) {
-			rc = folio_error_set(FOLIO_EINVALID, "_unid must be a string");
-			goto out;
-		}
-		unid = json_object_get_string(v);
-	}
-	rc = folio_doc__init(&doc, b->st, unid);
-	if (rc < 0)
-		goto out;
+	doc.adopt_unid = 1;
 	doc.keep_meta = (b->flags & FOLIO_BATCH_KEEP_META) != 0;
-	rc = folio_doc__set_wire(&doc, root, doc.keep_meta);
+	rc = folio_doc__set_text(&doc, json, len, doc.keep_meta);
 	if (rc < 0)
 		goto out;
 	rc = folio_doc__write(&doc, b->cx,
@@ -112,7 +97,6 @@ int folio_batch_put(folio_batch *b, const char *json, size_t len)
 		b->count++;
 	}
 out:
-	json_object_put(root);
 	folio_doc__clear(&doc);
 	if (rc < 0) {
 		b->spoiled = 1;

@@ -7,6 +7,7 @@
 #include <string.h>
 #include "internal.h"
 #include "json.h"
+#include "jscan.h"
 #include "rev.h"
 
 /* ---- the handle ---------------------------------------------------------------------- */
@@ -298,15 +299,6 @@ int folio_doc_set_syncmaster(folio_doc *doc, const char *syncmaster)
 	return set_ref(doc, &doc->syncmaster, "_syncmaster", syncmaster);
 }
 
-static int set_str(folio_doc *doc, char **dst, json_object *v)
-{
-	char *s = folio__strdup(json_object_get_string(v));
-	if (!s)
-		return FOLIO_ENOMEM;
-	folio_doc__sfree(doc, *dst);
-	*dst = s;
-	return 0;
-}
 
 static int string_array(json_object *v, const char *key, int max_len)
 {
@@ -326,10 +318,65 @@ static int string_array(json_object *v, const char *key, int max_len)
 	return 0;
 }
 
-/* Keys removed from the body because the metadata holds them. */
+/* Root keys that are metadata: kept in columns, not in the stored body. */
 static const char *const meta_keys[] = {"_unid", "_rev", "_revisions", "_parentid", "_syncmaster",
 					"_cdate", "_cuser", "_mdate", "_muser", "_seq",
 					"_attachments", "_conflict", "_replica", "_data", NULL};
+
+/* A root member of the text being set. */
+typedef struct member {
+	folio_jspan key, val;
+	const char *name; /* the decoded key when it starts with '_', else NULL */
+} member;
+
+typedef struct members {
+	member *m;
+	size_t n, alloc;
+	folio_buf names; /* decoded system keys, NUL-separated */
+	int has_system;
+} members;
+
+static int collect_member(const folio_jspan *key, const folio_jspan *val, void *payload)
+{
+	members *ms = payload;
+	member *m;
+
+	if (ms->n == ms->alloc) {
+		size_t n = ms->alloc ? ms->alloc * 2 : 32;
+		member *p = realloc(ms->m, n * sizeof(*p));
+		if (!p)
+			return folio_error__oom();
+		ms->m = p;
+		ms->alloc = n;
+	}
+	m = &ms->m[ms->n++];
+	m->key = *key;
+	m->val = *val;
+	m->name = NULL;
+	/* A key that starts with '_', written plainly or escaped. */
+	if (key->len > 2 && (key->p[1] == '_' || key->p[1] == '\\')) {
+		size_t at = ms->names.len;
+		int rc = folio_jscan__string(&ms->names, key);
+		if (rc == 0)
+			rc = folio_buf__add(&ms->names, "", 1);
+		if (rc < 0)
+			return rc;
+		if (ms->names.data[at] == '_') {
+			m->name = (const char *)(uintptr_t)(at + 1); /* an offset until names stop growing */
+			ms->has_system = 1;
+		}
+	}
+	return 0;
+}
+
+static const member *find_member(const members *ms, const char *name)
+{
+	/* The last one wins, as for any duplicate key. */
+	for (size_t i = ms->n; i-- > 0;)
+		if (ms->m[i].name && strcmp(ms->m[i].name, name) == 0)
+			return &ms->m[i];
+	return NULL;
+}
 
 static int is_meta_key(const char *k)
 {
@@ -339,145 +386,292 @@ static int is_meta_key(const char *k)
 	return 0;
 }
 
-int folio_doc__set_wire(folio_doc *doc, json_object *root, int keep_meta)
+/* A decoded string value, or an error naming the key. */
+static int member_string(char **out, const member *m, int nullable)
 {
-	json_object *v, *data = NULL;
-	int rc = 0, other = 0;
+	folio_buf b;
+	int rc;
 
-	if (json_object_is_type(root, json_type_array)) {
-		json_object_put(doc->body);
-		doc->body = json_object_get(root);
-		body_changed(doc);
+	*out = NULL;
+	if (nullable && m->val.type == FOLIO_JT_NULL)
 		return 0;
+	if (m->val.type != FOLIO_JT_STRING)
+		return folio_error_set(FOLIO_EINVALID, "%s must be a string", m->name);
+	folio_buf__init(&b, 0);
+	rc = folio_jscan__string(&b, &m->val);
+	if (rc == 0 && b.len != strlen(b.data ? b.data : ""))
+		rc = folio_error_set(FOLIO_EINVALID, "%s holds a NUL character", m->name);
+	if (rc < 0) {
+		folio_buf__free(&b);
+		return rc;
 	}
-	if (!json_object_is_type(root, json_type_object))
-		return folio_error_set(FOLIO_EINVALID, "a document is a JSON object or array");
+	*out = folio_buf__take(&b);
+	return *out ? 0 : folio_error__oom();
+}
 
-	json_object_object_foreach(root, key, val)
-	{
-		if (key[0] != '_') {
-			other = 1;
-			continue;
+typedef struct arr_check {
+	const char *key;
+	int max_len;
+	int revs;
+} arr_check;
+
+static int check_element(size_t i, const folio_jspan *key, const folio_jspan *v, void *payload)
+{
+	arr_check *c = payload;
+	(void)key;
+	if (v->type != FOLIO_JT_STRING || v->len < 3 || v->len - 2 > (size_t)c->max_len)
+		return folio_error_set(FOLIO_EINVALID, "%s[%zu] must be a string of 1 to %d bytes",
+				       c->key, i, c->max_len);
+	if (c->revs) {
+		char rev[FOLIO_REV_MAX + 2];
+		if (v->len - 2 >= sizeof(rev))
+			return folio_error_set(FOLIO_EINVALID, "%s[%zu] is not a revision", c->key, i);
+		memcpy(rev, v->p + 1, v->len - 2);
+		rev[v->len - 2] = 0;
+		if (!folio_rev__valid(rev))
+			return folio_error_set(FOLIO_EINVALID, "%s[%zu] is not a revision", c->key, i);
+	}
+	return 0;
+}
+
+static int string_array_span(const folio_jspan *v, const char *key, int max_len, int revs)
+{
+	arr_check c = {key, max_len, revs};
+	if (v->type != FOLIO_JT_ARRAY)
+		return folio_error_set(FOLIO_EINVALID, "%s must be an array of strings", key);
+	return folio_jscan__each(v, check_element, &c);
+}
+
+/* Appends a value's text without white space outside strings. */
+static int add_compact(folio_buf *b, const char *p, size_t len)
+{
+	const char *end = p + len, *run = p;
+	int rc = 0;
+
+	while (p < end && rc == 0) {
+		char c = *p;
+		if (c == '"') {
+			/* Skip the string: to the closing quote not escaped. */
+			for (p++; p < end && *p != '"'; p++)
+				if (*p == '\\')
+					p++;
+			p++;
+		} else if (c == ' ' || c == '\n' || c == '\r' || c == '\t') {
+			rc = folio_buf__add(b, run, (size_t)(p - run));
+			while (p < end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'))
+				p++;
+			run = p;
+		} else {
+			p++;
 		}
-		if (strcmp(key, "_readers") == 0 || strcmp(key, "_editors") == 0) {
-			rc = string_array(val, key, 256);
-		} else if (strcmp(key, "_tags") == 0) {
-			rc = string_array(val, key, 256);
-		} else if (!is_meta_key(key)) {
+	}
+	if (rc == 0 && end > run)
+		rc = folio_buf__add(b, run, (size_t)(end - run));
+	return rc;
+}
+
+static int replace_str(folio_doc *doc, char **dst, char *v)
+{
+	folio_doc__sfree(doc, *dst);
+	*dst = v;
+	return 0;
+}
+
+/*
+ * Sets the document from wire JSON text: validates it, applies the system
+ * fields at the root (see folio_doc_set_json()), and keeps the rest,
+ * without white space, as the body text. No DOM is built.
+ */
+int folio_doc__set_text(folio_doc *doc, const char *text, size_t len, int keep_meta)
+{
+	const folio_server_options *o = limits(doc);
+	members ms = {0};
+	folio_jspan root;
+	const member *m;
+	folio_buf body;
+	char *str = NULL;
+	int rc, other = 0;
+
+	folio_buf__init(&ms.names, 0);
+	folio_buf__init(&body, o->max_doc_size + 2);
+	rc = folio_jscan__validate(&root, text, len, o->max_doc_size, o->max_depth, collect_member,
+				   &ms);
+	if (rc < 0)
+		goto out;
+	if (root.type == FOLIO_JT_ARRAY) {
+		rc = add_compact(&body, root.p, root.len);
+		goto done;
+	}
+	if (root.type != FOLIO_JT_OBJECT) {
+		rc = folio_error_set(FOLIO_EINVALID, "a document is a JSON object or array");
+		goto out;
+	}
+	for (size_t i = 0; i < ms.n; i++)
+		if (ms.m[i].name)
+			ms.m[i].name = ms.names.data + (uintptr_t)ms.m[i].name - 1;
+
+	for (size_t i = 0; i < ms.n && rc == 0; i++) {
+		const member *x = &ms.m[i];
+		if (!x->name) {
+			other = 1;
+		} else if (strcmp(x->name, "_readers") == 0 || strcmp(x->name, "_editors") == 0 ||
+			   strcmp(x->name, "_tags") == 0) {
+			rc = string_array_span(&x->val, x->name, 256, 0);
+		} else if (!is_meta_key(x->name)) {
 			rc = folio_error_set(FOLIO_EINVALID,
 					     "unknown system field '%.40s' (root fields starting "
 					     "with '_' are reserved)",
-					     key);
+					     x->name);
+		}
+	}
+	if (rc < 0)
+		goto out;
+	if ((m = find_member(&ms, "_unid"))) {
+		rc = member_string(&str, m, 0);
+		if (rc == 0 && doc->adopt_unid) {
+			/* A batch takes the document's UNID from its `_unid`. */
+			if (!folio_unid_valid(str))
+				rc = folio_error_set(FOLIO_EINVALID, "invalid _unid '%.40s'", str);
+			else
+				snprintf(doc->unid, sizeof(doc->unid), "%s", str);
+		} else if (rc == 0 && strcmp(str, doc->unid) != 0) {
+			rc = folio_error_set(FOLIO_EINVALID,
+					     "_unid '%.40s' does not match the document's UNID %s", str,
+					     doc->unid);
+		}
+		free(str);
+		str = NULL;
+		if (rc < 0)
+			goto out;
+	}
+	if ((m = find_member(&ms, "_rev"))) {
+		rc = member_string(&str, m, 1);
+		if (rc == 0 && str && !folio_rev__valid(str))
+			rc = folio_error_set(FOLIO_EINVALID, "_rev '%.60s' is not a revision", str);
+		if (rc < 0)
+			goto out;
+		if (str)
+			replace_str(doc, keep_meta ? &doc->rev : &doc->expect_rev, str);
+		str = NULL;
+	}
+	if (keep_meta && (m = find_member(&ms, "_revisions"))) {
+		char *revs;
+		if (m->val.type != FOLIO_JT_ARRAY || folio_jscan__count(&m->val) == 0) {
+			rc = folio_error_set(FOLIO_EINVALID, "_revisions must be an array of revisions");
+			goto out;
+		}
+		rc = string_array_span(&m->val, "_revisions", FOLIO_REV_MAX, 1);
+		if (rc < 0)
+			goto out;
+		{
+			folio_buf rb;
+			folio_buf__init(&rb, 0);
+			rc = add_compact(&rb, m->val.p, m->val.len);
+			revs = rc == 0 ? folio_buf__take(&rb) : NULL;
+			folio_buf__free(&rb);
+			if (rc == 0 && !revs)
+				rc = folio_error__oom();
 		}
 		if (rc < 0)
-			return rc;
+			goto out;
+		replace_str(doc, &doc->revs, revs);
 	}
-	if (json_object_object_get_ex(root, "_unid", &v)) {
-		if (!json_object_is_type(v, json_type_string) ||
-		    strcmp(json_object_get_string(v), doc->unid) != 0)
-			return folio_error_set(FOLIO_EINVALID,
-					       "_unid '%.40s' does not match the document's UNID %s",
-					       json_object_get_string(v), doc->unid);
-	}
-	if (json_object_object_get_ex(root, "_rev", &v) && !json_object_is_type(v, json_type_null)) {
-		if (!json_object_is_type(v, json_type_string) ||
-		    !folio_rev__valid(json_object_get_string(v)))
-			return folio_error_set(FOLIO_EINVALID, "_rev '%.60s' is not a revision",
-					       json_object_get_string(v));
-		rc = set_str(doc, keep_meta ? &doc->rev : &doc->expect_rev, v);
+	if ((m = find_member(&ms, "_parentid"))) {
+		rc = member_string(&str, m, 1);
+		if (rc == 0)
+			rc = folio_doc_set_parent(doc, str && *str ? str : NULL);
+		free(str);
+		str = NULL;
 		if (rc < 0)
-			return rc;
+			goto out;
 	}
-	if (keep_meta && json_object_object_get_ex(root, "_revisions", &v)) {
-		size_t n;
-		if (!json_object_is_type(v, json_type_array) ||
-		    (n = json_object_array_length(v)) == 0)
-			return folio_error_set(FOLIO_EINVALID, "_revisions must be an array of revisions");
-		for (size_t i = 0; i < n; i++)
-			if (!folio_rev__valid(json_object_get_string(json_object_array_get_idx(v, i))))
-				return folio_error_set(FOLIO_EINVALID,
-						       "_revisions[%zu] is not a revision", i);
-		folio_doc__sfree(doc, doc->revs);
-		doc->revs = folio__strdup(folio_json__text(v, NULL));
-		if (!doc->revs)
-			return FOLIO_ENOMEM;
-	}
-	if (json_object_object_get_ex(root, "_parentid", &v)) {
-		const char *ps = json_object_is_type(v, json_type_null) ? NULL
-										: json_object_get_string(v);
-		rc = folio_doc_set_parent(doc, ps && *ps ? ps : NULL);
+	if ((m = find_member(&ms, "_syncmaster"))) {
+		rc = member_string(&str, m, 1);
+		if (rc == 0)
+			rc = folio_doc_set_syncmaster(doc, str && *str ? str : NULL);
+		free(str);
+		str = NULL;
 		if (rc < 0)
-			return rc;
-	}
-	if (json_object_object_get_ex(root, "_syncmaster", &v)) {
-		const char *ss = json_object_is_type(v, json_type_null) ? NULL
-										: json_object_get_string(v);
-		rc = folio_doc_set_syncmaster(doc, ss && *ss ? ss : NULL);
-		if (rc < 0)
-			return rc;
+			goto out;
 	}
 	if (keep_meta) {
 		static const char *const dates[] = {"_cdate", "_mdate"};
 		static const char *const users[] = {"_cuser", "_muser"};
 		char **dd[] = {&doc->cdate, &doc->mdate}, **uu[] = {&doc->cuser, &doc->muser};
 		for (int i = 0; i < 2; i++) {
-			if (json_object_object_get_ex(root, dates[i], &v)) {
-				if (!folio_time__valid(json_object_get_string(v)))
-					return folio_error_set(FOLIO_EINVALID,
-							       "%s is not an ISO 8601 UTC date "
-							       "with milliseconds",
-							       dates[i]);
-				rc = set_str(doc, dd[i], v);
+			if ((m = find_member(&ms, dates[i]))) {
+				rc = member_string(&str, m, 0);
+				if (rc == 0 && !folio_time__valid(str))
+					rc = folio_error_set(FOLIO_EINVALID,
+							     "%s is not an ISO 8601 UTC date with "
+							     "milliseconds",
+							     dates[i]);
+				if (rc < 0)
+					goto out;
+				replace_str(doc, dd[i], str);
+				str = NULL;
 			}
-			if (rc == 0 && json_object_object_get_ex(root, users[i], &v) &&
-			    json_object_is_type(v, json_type_string))
-				rc = set_str(doc, uu[i], v);
-			if (rc < 0)
-				return rc;
+			if ((m = find_member(&ms, users[i])) && m->val.type == FOLIO_JT_STRING) {
+				rc = member_string(&str, m, 0);
+				if (rc == 0 && !folio_name__user_valid(str))
+					rc = folio_error_set(FOLIO_EINVALID, "%s is not a valid user name",
+							     users[i]);
+				if (rc < 0)
+					goto out;
+				replace_str(doc, uu[i], str);
+				str = NULL;
+			}
 		}
 	}
-	if (json_object_object_get_ex(root, "_data", &v)) {
-		if (other || !json_object_is_type(v, json_type_array))
-			return folio_error_set(FOLIO_EINVALID,
-					       "_data holds an array document and stands alone");
-		data = v;
+	if ((m = find_member(&ms, "_data"))) {
+		if (other || m->val.type != FOLIO_JT_ARRAY) {
+			rc = folio_error_set(FOLIO_EINVALID,
+					     "_data holds an array document and stands alone");
+			goto out;
+		}
+		rc = add_compact(&body, m->val.p, m->val.len);
+		goto done;
 	}
-
+	/* The body: every member but the metadata, in order. */
+	rc = folio_buf__add(&body, "{", 1);
+	for (size_t i = 0, first = 1; rc == 0 && i < ms.n; i++) {
+		const member *x = &ms.m[i];
+		if (x->name && is_meta_key(x->name))
+			continue;
+		if (!first)
+			rc = folio_buf__add(&body, ",", 1);
+		first = 0;
+		if (rc == 0)
+			rc = folio_buf__add(&body, x->key.p, x->key.len);
+		if (rc == 0)
+			rc = folio_buf__add(&body, ":", 1);
+		if (rc == 0)
+			rc = add_compact(&body, x->val.p, x->val.len);
+	}
+	if (rc == 0)
+		rc = folio_buf__add(&body, "}", 1);
+done:
+	if (rc < 0)
+		goto out;
 	json_object_put(doc->body);
-	if (data) {
-		doc->body = json_object_get(data);
-	} else {
-		/* The body: everything but the metadata keys. */
-		const char *drop[32];
-		int nd = 0;
-		json_object_object_foreach(root, k2, v2)
-		{
-			(void)v2;
-			if (k2[0] == '_' && is_meta_key(k2) && nd < 32)
-				drop[nd++] = k2;
-		}
-		for (int i = 0; i < nd; i++)
-			json_object_object_del(root, drop[i]);
-		doc->body = json_object_get(root);
-	}
-	body_changed(doc);
-	return 0;
+	doc->body = NULL;
+	folio_doc__sfree(doc, doc->text);
+	doc->text = folio_buf__take(&body);
+	if (!doc->text)
+		rc = folio_error__oom();
+out:
+	free(str);
+	free(ms.m);
+	folio_buf__free(&ms.names);
+	folio_buf__free(&body);
+	return rc;
 }
 
 int folio_doc_set_json(folio_doc *doc, const char *json)
 {
-	json_object *root = NULL;
-	int rc;
-
 	if (!json)
 		return folio_error_set(FOLIO_EINVALID, "no JSON given");
-	rc = folio_json__parse(&root, json, strlen(json), limits(doc)->max_doc_size,
-			       limits(doc)->max_depth);
-	if (rc < 0)
-		return rc;
-	rc = folio_doc__set_wire(doc, root, 0);
-	json_object_put(root);
-	return rc;
+	return folio_doc__set_text(doc, json, strlen(json), 0);
 }
 
 /* ---- the wire form ------------------------------------------------------------------- */

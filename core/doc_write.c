@@ -8,6 +8,8 @@
 #include <string.h>
 #include "internal.h"
 #include "json.h"
+#include "jscan.h"
+#include "layout.h"
 #include "rev.h"
 
 /* The live row of a UNID, if any. */
@@ -139,122 +141,173 @@ static int run_docid(folio_cx *cx, const char *sql, int64_t docid)
 	return rc;
 }
 
-static int insert_names(folio_cx *cx, folio_store *st, int64_t docid, json_object *body,
-			const char *key, const char *kind)
+/* Decodes a string span: points at the text itself when it holds no escape. */
+static int span_text(const folio_jspan *v, folio_buf *scratch, const char **p, size_t *len)
 {
-	json_object *arr;
-	folio_q q;
-	size_t n;
 	int rc;
 
-	if (!json_object_object_get_ex(body, key, &arr) ||
-	    !json_object_is_type(arr, json_type_array))
+	if (!memchr(v->p + 1, '\\', v->len - 2)) {
+		*p = v->p + 1;
+		*len = v->len - 2;
 		return 0;
-	n = json_object_array_length(arr);
-	if (n == 0)
+	}
+	folio_buf__reset(scratch);
+	rc = folio_jscan__string(scratch, v);
+	*p = scratch->data ? scratch->data : "";
+	*len = scratch->len;
+	return rc;
+}
+
+typedef struct names_ctx {
+	folio_q *q;
+	int64_t docid;
+	const char *kind;
+	folio_buf scratch;
+} names_ctx;
+
+static int insert_name(size_t i, const folio_jspan *key, const folio_jspan *v, void *payload)
+{
+	names_ctx *c = payload;
+	const char *p;
+	size_t len;
+	int n = 1, rc;
+
+	(void)i;
+	(void)key;
+	if (v->type != FOLIO_JT_STRING)
+		return 0;
+	rc = span_text(v, &c->scratch, &p, &len);
+	rc = rc ? rc : folio_q__int(c->q, n++, c->docid);
+	if (rc == 0 && c->kind)
+		rc = folio_q__text(c->q, n++, c->kind);
+	rc = rc ? rc : folio_q__textn(c->q, n, p, len);
+	rc = rc ? rc : folio_q__run(c->q);
+	if (rc == 0)
+		rc = c->q->drv->reset(c->q->st);
+	return rc;
+}
+
+static int insert_names(folio_cx *cx, folio_store *st, int64_t docid, const folio_jspan *root,
+			const char *key, const char *kind)
+{
+	names_ctx c = {NULL, docid, kind, {0}};
+	folio_jspan arr;
+	folio_q q;
+	int rc;
+
+	if (!folio_jscan__get(&arr, root, key) || arr.type != FOLIO_JT_ARRAY ||
+	    folio_jscan__count(&arr) == 0)
 		return 0;
 	rc = folio_q__prep(&q, cx, kind ? st->sql->sec_insert : st->sql->tag_insert);
 	if (rc < 0)
 		return rc;
-	for (size_t i = 0; rc == 0 && i < n; i++) {
-		const char *name = json_object_get_string(json_object_array_get_idx(arr, i));
-		int p = 1;
-		rc = folio_q__int(&q, p++, docid);
-		if (rc == 0 && kind)
-			rc = folio_q__text(&q, p++, kind);
-		if (rc == 0)
-			rc = folio_q__text(&q, p, name);
-		if (rc == 0)
-			rc = folio_q__run(&q);
-		if (rc == 0)
-			rc = q.drv->reset(q.st);
-	}
+	c.q = &q;
+	folio_buf__init(&c.scratch, 0);
+	rc = folio_jscan__each(&arr, insert_name, &c);
+	folio_buf__free(&c.scratch);
 	folio_q__done(&q);
 	return rc;
 }
 
-/* One extracted value; a value of another type than the field's gives no row. */
-static int insert_value(folio_q *q, folio_field *f, int64_t docid, int64_t storeid, int pos,
-			json_object *v)
+/* Whether a value has the field's type (another type gives no row and a NULL slot). */
+static int fits(const folio_field *f, const folio_jspan *v)
 {
-	enum json_type t = json_object_get_type(v);
+	switch (f->type) {
+	case FOLIO_FT_STRING:
+	case FOLIO_FT_DATE:
+		return v->type == FOLIO_JT_STRING;
+	case FOLIO_FT_NUMBER:
+		return v->type == FOLIO_JT_NUMBER;
+	case FOLIO_FT_BOOLEAN:
+		return v->type == FOLIO_JT_TRUE || v->type == FOLIO_JT_FALSE;
+	}
+	return 0;
+}
+
+/* Binds one extracted value at parameter p (NULL when it does not fit). */
+static int bind_value(folio_q *q, int p, const folio_field *f, const folio_jspan *v,
+		      folio_buf *scratch)
+{
+	const char *t;
+	size_t len;
 	int rc;
 
+	if (!v || !fits(f, v))
+		return folio_q__null(q, p);
 	switch (f->type) {
-	case FOLIO_FT_STRING:
-	case FOLIO_FT_DATE:
-		if (t != json_type_string)
-			return 0;
-		break;
 	case FOLIO_FT_NUMBER:
-		if (t != json_type_int && t != json_type_double)
-			return 0;
-		break;
+		return folio_q__double(q, p, folio_jscan__number(v));
 	case FOLIO_FT_BOOLEAN:
-		if (t != json_type_boolean)
-			return 0;
-		break;
+		return folio_q__double(q, p, v->type == FOLIO_JT_TRUE ? 1 : 0);
+	default:
+		rc = span_text(v, scratch, &t, &len);
+		return rc ? rc : folio_q__textn(q, p, t, len);
 	}
-	rc = folio_q__int(q, 1, docid);
-	rc = rc ? rc : folio_q__int(q, 2, storeid);
-	rc = rc ? rc : folio_q__text(q, 3, f->name);
-	rc = rc ? rc : folio_q__int(q, 4, pos);
-	for (int col = 5; rc == 0 && col <= 8; col++)
-		rc = folio_q__null(q, col);
-	if (rc < 0)
-		return rc;
-	switch (f->type) {
-	case FOLIO_FT_STRING:
-		rc = folio_q__textn(q, 5, json_object_get_string(v),
-				    (size_t)json_object_get_string_len(v));
-		break;
-	case FOLIO_FT_NUMBER:
-		rc = folio_q__double(q, 6, json_object_get_double(v));
-		break;
-	case FOLIO_FT_BOOLEAN:
-		rc = folio_q__int(q, 7, json_object_get_boolean(v));
-		break;
-	case FOLIO_FT_DATE:
-		rc = folio_q__textn(q, 8, json_object_get_string(v),
-				    (size_t)json_object_get_string_len(v));
-		break;
-	}
+}
+
+typedef struct fld_ctx {
+	folio_q *q;
+	const folio_field *f;
+	int64_t docid, storeid;
+	folio_buf scratch;
+} fld_ctx;
+
+/* One row of _fld: the value goes in the column of the field's type. */
+static int insert_value(size_t pos, const folio_jspan *key, const folio_jspan *v, void *payload)
+{
+	fld_ctx *c = payload;
+	const folio_field *f = c->f;
+	int col = f->type == FOLIO_FT_STRING ? 5
+		  : f->type == FOLIO_FT_NUMBER ? 6
+		  : f->type == FOLIO_FT_BOOLEAN ? 7
+						: 8;
+	int rc;
+
+	(void)key;
+	if (!fits(f, v))
+		return 0;
+	rc = folio_q__int(c->q, 1, c->docid);
+	rc = rc ? rc : folio_q__int(c->q, 2, c->storeid);
+	rc = rc ? rc : folio_q__text(c->q, 3, f->name);
+	rc = rc ? rc : folio_q__int(c->q, 4, (int64_t)pos);
+	for (int k = 5; rc == 0 && k <= 8; k++)
+		rc = k == col ? (f->type == FOLIO_FT_BOOLEAN
+					 ? folio_q__int(c->q, k, v->type == FOLIO_JT_TRUE)
+					 : bind_value(c->q, k, f, v, &c->scratch))
+			      : folio_q__null(c->q, k);
+	rc = rc ? rc : folio_q__run(c->q);
 	if (rc == 0)
-		rc = folio_q__run(q);
-	if (rc == 0)
-		rc = q->drv->reset(q->st);
+		rc = c->q->drv->reset(c->q->st);
 	return rc;
 }
 
-static int insert_fields(folio_cx *cx, folio_store *st, int64_t docid, json_object *body)
+/* Extracted fields without a slot: a row per value, a row per element of an array. */
+static int insert_fields(folio_cx *cx, folio_store *st, int64_t docid, const folio_jspan *root)
 {
+	fld_ctx c = {NULL, NULL, docid, st->storeid, {0}};
 	folio_q q;
-	int rc = 0, prepared = 0;
+	int rc = 0;
 
+	folio_buf__init(&c.scratch, 0);
 	for (int i = 0; rc == 0 && i < st->n_fields; i++) {
-		folio_field *f = &st->fields[i];
-		json_object *v = f->slot ? NULL : folio_json__path_get(body, f->path);
-		if (!v)
+		folio_jspan v;
+		if (st->fields[i].slot || !folio_jscan__get(&v, root, st->fields[i].path))
 			continue;
-		if (!prepared) {
+		if (!c.q) {
 			rc = folio_q__prep(&q, cx, st->sql->fld_insert);
 			if (rc < 0)
-				return rc;
-			prepared = 1;
+				break;
+			c.q = &q;
 		}
-		if (json_object_is_type(v, json_type_array)) {
-			size_t n = json_object_array_length(v);
-			for (size_t j = 0; rc == 0 && j < n; j++) {
-				json_object *e = json_object_array_get_idx(v, j);
-				if (e)
-					rc = insert_value(&q, f, docid, st->storeid, (int)j, e);
-			}
-		} else {
-			rc = insert_value(&q, f, docid, st->storeid, 0, v);
-		}
+		c.f = &st->fields[i];
+		if (v.type == FOLIO_JT_ARRAY)
+			rc = folio_jscan__each(&v, insert_value, &c);
+		else
+			rc = insert_value(0, NULL, &v, &c);
 	}
-	if (prepared)
+	if (c.q)
 		folio_q__done(&q);
+	folio_buf__free(&c.scratch);
 	return rc;
 }
 
@@ -268,40 +321,28 @@ static int n_slots(const folio_store *st)
 
 /*
  * Binds the store's slot columns from `first` on, in field order: the value
- * at the field's path when it has the field's type, else NULL.
+ * at the field's path when it has the field's type, else NULL. scratch holds
+ * decoded strings until the statement has run (one buffer per slot).
  */
-static int bind_slots(folio_q *q, int first, folio_doc *doc)
+static int bind_slots(folio_q *q, int first, folio_doc *doc, const folio_jspan *root,
+		      folio_buf scratch[])
 {
 	folio_store *st = doc->st;
-	int rc = 0, p = first;
+	int rc = 0, p = first, k = 0;
 
 	for (int i = 0; rc == 0 && i < st->n_fields; i++) {
-		folio_field *f = &st->fields[i];
-		json_object *v;
-		enum json_type t;
-		if (!f->slot)
+		folio_jspan v;
+		int found;
+		if (!st->fields[i].slot)
 			continue;
-		v = json_object_is_type(doc->body, json_type_object)
-			    ? folio_json__path_get(doc->body, f->path)
-			    : NULL;
-		t = json_object_get_type(v);
-		if (v && (f->type == FOLIO_FT_STRING || f->type == FOLIO_FT_DATE) &&
-		    t == json_type_string)
-			rc = folio_q__textn(q, p, json_object_get_string(v),
-					    (size_t)json_object_get_string_len(v));
-		else if (v && f->type == FOLIO_FT_NUMBER && (t == json_type_int || t == json_type_double))
-			rc = folio_q__double(q, p, json_object_get_double(v));
-		else if (v && f->type == FOLIO_FT_BOOLEAN && t == json_type_boolean)
-			rc = folio_q__double(q, p, json_object_get_boolean(v) ? 1 : 0);
-		else
-			rc = folio_q__null(q, p);
-		p++;
+		found = root->type == FOLIO_JT_OBJECT && folio_jscan__get(&v, root, st->fields[i].path);
+		rc = bind_value(q, p++, &st->fields[i], found ? &v : NULL, &scratch[k++]);
 	}
 	return rc;
 }
 
 /* The rows that mirror the body: readers/editors, tags, extracted fields. */
-static int mirror(folio_doc *doc, folio_cx *cx, int64_t docid, int clear)
+static int mirror(folio_doc *doc, folio_cx *cx, int64_t docid, int clear, const folio_jspan *root)
 {
 	folio_store *st = doc->st;
 	int rc = 0;
@@ -314,12 +355,12 @@ static int mirror(folio_doc *doc, folio_cx *cx, int64_t docid, int clear)
 		if (rc < 0)
 			return rc;
 	}
-	if (!json_object_is_type(doc->body, json_type_object))
+	if (root->type != FOLIO_JT_OBJECT)
 		return 0;
-	rc = insert_names(cx, st, docid, doc->body, "_readers", "R");
-	rc = rc ? rc : insert_names(cx, st, docid, doc->body, "_editors", "E");
-	rc = rc ? rc : insert_names(cx, st, docid, doc->body, "_tags", NULL);
-	rc = rc ? rc : insert_fields(cx, st, docid, doc->body);
+	rc = insert_names(cx, st, docid, root, "_readers", "R");
+	rc = rc ? rc : insert_names(cx, st, docid, root, "_editors", "E");
+	rc = rc ? rc : insert_names(cx, st, docid, root, "_tags", NULL);
+	rc = rc ? rc : insert_fields(cx, st, docid, root);
 	return rc;
 }
 
@@ -369,8 +410,11 @@ static char *dup_or(const char *a, const char *b)
  * nothing when the UNID is taken: then r->docid stays 0.
  */
 static int write_row(folio_doc *doc, folio_cx *cx, folio_wres *r, current *curp,
-		     const char *text, size_t len, int try_insert)
+		     const folio_jspan *root, int try_insert)
 {
+	const char *text = root->p;
+	size_t len = root->len;
+	folio_buf scratch[2 * FOLIO_SLOTS];
 	folio_store *st = doc->st;
 	folio_session *ses = st->ses;
 	char rev[FOLIO_REV_MAX], now[FOLIO_DATE_LEN + 1];
@@ -379,6 +423,8 @@ static int write_row(folio_doc *doc, folio_cx *cx, folio_wres *r, current *curp,
 	int rc, keep = doc->keep_meta;
 	folio_q q;
 
+	for (int i = 0; i < 2 * FOLIO_SLOTS; i++)
+		folio_buf__init(&scratch[i], 0);
 	folio_time__now(now);
 	if (keep && doc->rev) {
 		r->rev = folio__strdup(doc->rev);
@@ -428,7 +474,7 @@ static int write_row(folio_doc *doc, folio_cx *cx, folio_wres *r, current *curp,
 		rc = rc ? rc : folio_q__text(&q, 10, st->replica);
 		rc = rc ? rc : folio_q__int(&q, 11, (int64_t)len);
 		rc = rc ? rc : folio_q__text(&q, 12, meta);
-		rc = rc ? rc : bind_slots(&q, 13, doc);
+		rc = rc ? rc : bind_slots(&q, 13, doc, root, scratch);
 		rc = rc ? rc : folio_q__int(&q, 13 + n_slots(st), cur.docid);
 		rc = rc ? rc : folio_q__run(&q);
 		folio_q__done(&q);
@@ -454,7 +500,7 @@ static int write_row(folio_doc *doc, folio_cx *cx, folio_wres *r, current *curp,
 		rc = rc ? rc : folio_q__text(&q, 12, st->replica);
 		rc = rc ? rc : folio_q__int(&q, 13, (int64_t)len);
 		rc = rc ? rc : folio_q__text(&q, 14, meta);
-		rc = rc ? rc : bind_slots(&q, 15, doc);
+		rc = rc ? rc : bind_slots(&q, 15, doc, root, scratch);
 		if (rc == 0 && returning) {
 			rc = folio_q__step(&q);
 			if (rc == FOLIO_ROW) {
@@ -486,6 +532,8 @@ static int write_row(folio_doc *doc, folio_cx *cx, folio_wres *r, current *curp,
 		}
 	}
 out:
+	for (int i = 0; i < 2 * FOLIO_SLOTS; i++)
+		folio_buf__free(&scratch[i]);
 	free(meta);
 	return rc;
 }
@@ -496,14 +544,24 @@ int folio_doc__write(folio_doc *doc, folio_cx *cx, unsigned flags, folio_wres *r
 	folio_session *ses = st->ses;
 	const char *text, *expected;
 	current cur = {0};
+	folio_jspan root;
 	size_t len;
 	int rc, check, keep = doc->keep_meta;
 
 	memset(r, 0, sizeof(*r));
-	rc = folio_doc__need_body(doc);
-	if (rc < 0)
-		return rc;
-	text = folio_doc__text(doc, &len);
+	if (!doc->text) {
+		/* The body was changed through its DOM: its text is written anew. */
+		const char *t = folio_json__text(doc->body, &len);
+		doc->text = malloc(len + 1);
+		if (!doc->text)
+			return folio_error__oom();
+		memcpy(doc->text, t, len + 1);
+	}
+	text = doc->text;
+	len = strlen(text);
+	root.p = text;
+	root.len = len;
+	root.type = text[0] == '[' ? FOLIO_JT_ARRAY : FOLIO_JT_OBJECT;
 	if (len > ses->srv->opts.max_doc_size)
 		return folio_error_set(FOLIO_ETOOBIG, "document %s is %zu bytes, over the limit of %zu",
 				       doc->unid, len, ses->srv->opts.max_doc_size);
@@ -516,7 +574,7 @@ int folio_doc__write(folio_doc *doc, folio_cx *cx, unsigned flags, folio_wres *r
 	 * and then the ordinary path below runs.
 	 */
 	if ((flags & FOLIO_WRITE__TRY_INSERT) && !expected && st->sql->doc_try_insert) {
-		rc = write_row(doc, cx, r, &cur, text, len, 1);
+		rc = write_row(doc, cx, r, &cur, &root, 1);
 		if (rc != 0 || r->docid)
 			goto mirror;
 		folio_doc__wres_free(r);
@@ -553,11 +611,11 @@ int folio_doc__write(folio_doc *doc, folio_cx *cx, unsigned flags, folio_wres *r
 		if (rc < 0)
 			goto out;
 	}
-	rc = write_row(doc, cx, r, &cur, text, len, 0);
+	rc = write_row(doc, cx, r, &cur, &root, 0);
 mirror:
 	if (rc < 0)
 		goto out;
-	rc = mirror(doc, cx, r->docid, cur.found);
+	rc = mirror(doc, cx, r->docid, cur.found, &root);
 out:
 	if (rc < 0) {
 		folio_error__wrap("saving %s", doc->unid);

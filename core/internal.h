@@ -109,6 +109,7 @@ struct folio_doc {
 	char *parent, *syncmaster;
 	/* import: keep metadata as given */
 	int keep_meta;
+	int adopt_unid; /* set_text takes the UNID from `_unid` (batches) */
 	/* a loaded document's strings share one allocation: free with folio_doc__sfree() */
 	char *arena;
 	size_t arena_len;
@@ -138,8 +139,8 @@ void folio_doc__clear(folio_doc *doc);
 /* doc.c: the parsed body (parsing the stored text once), and the body's text. */
 int folio_doc__need_body(folio_doc *doc);
 const char *folio_doc__text(folio_doc *doc, size_t *len);
-/* Parses wire JSON into a doc (system fields applied); keep_meta for imports. */
-int folio_doc__set_wire(folio_doc *doc, json_object *root, int keep_meta);
+/* Sets a doc from wire JSON text (system fields applied); keep_meta for imports. */
+int folio_doc__set_text(folio_doc *doc, const char *text, size_t len, int keep_meta);
 
 /* sqltext.c: per-database SQL texts, built once per store handle. */
 typedef struct folio_sql {

@@ -1020,6 +1020,10 @@ redo:
 				}
 			}
 			t->num_len += case_len;
+			/* inside a container, only these may follow a number */
+			if (t->depth > 0 && c != ',' && c != ']' && c != '}' && c != '/' &&
+			    c != 'I' && c != 'i' && c != ' ' && c != '\t' && c != '\n' && c != '\r')
+				FAIL(TK_NUMBER);
 			if (t->num_len > 0 && t->num[0] == '-' && case_len <= 1 &&
 			    (c == 'i' || c == 'I')) {
 				ST = TS_INF;

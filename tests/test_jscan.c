@@ -5,6 +5,7 @@
  * string decoding, and a differential run over generated and mutated
  * documents.
  */
+#define _GNU_SOURCE /* memmem */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -676,6 +677,539 @@ static void test_count_each(void **state)
 	assert_int_equal(l.n, 0);
 }
 
+/* Differential: generated documents and their mutations, against folio_json__parse() */
+
+struct rng {
+	uint64_t s;
+};
+
+static uint64_t rnd(struct rng *r)
+{
+	r->s ^= r->s >> 12;
+	r->s ^= r->s << 25;
+	r->s ^= r->s >> 27;
+	return r->s * UINT64_C(2685821657736338717);
+}
+
+static unsigned pick(struct rng *r, unsigned n)
+{
+	return (unsigned)(rnd(r) % n);
+}
+
+static void add(folio_buf *b, const char *s)
+{
+	assert_int_equal(folio_buf__adds(b, s), 0);
+}
+
+static void addc(folio_buf *b, char c)
+{
+	assert_int_equal(folio_buf__add(b, &c, 1), 0);
+}
+
+static void add_utf8(folio_buf *b, unsigned long cp)
+{
+	char tmp[4];
+	size_t n;
+
+	if (cp < 0x80) {
+		tmp[0] = (char)cp;
+		n = 1;
+	} else if (cp < 0x800) {
+		tmp[0] = (char)(0xc0 | (cp >> 6));
+		tmp[1] = (char)(0x80 | (cp & 0x3f));
+		n = 2;
+	} else if (cp < 0x10000) {
+		tmp[0] = (char)(0xe0 | (cp >> 12));
+		tmp[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		tmp[2] = (char)(0x80 | (cp & 0x3f));
+		n = 3;
+	} else {
+		tmp[0] = (char)(0xf0 | (cp >> 18));
+		tmp[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+		tmp[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		tmp[3] = (char)(0x80 | (cp & 0x3f));
+		n = 4;
+	}
+	assert_int_equal(folio_buf__add(b, tmp, n), 0);
+}
+
+static void gen_ws(folio_buf *b, struct rng *r)
+{
+	static const char ws[] = " \n\t\r";
+	unsigned n;
+
+	if (pick(r, 10) < 7)
+		return;
+	for (n = 1 + pick(r, 3); n > 0; n--)
+		addc(b, ws[pick(r, 4)]);
+}
+
+static void gen_string(folio_buf *b, struct rng *r, int key)
+{
+	static const char *const names[] = {"a", "b", "0", "12", "id", "name", "k\\u0041", "\\u0061",
+					    "x.y", "", "\xc3\xa9"};
+	static const char plain[] = "abcdefghijklmnopqrstuvwxyzABCXYZ0123456789 _-.,:;{}[]'/!?#";
+	static const char *const escapes[] = {"\\\"", "\\\\", "\\/", "\\b", "\\f",
+					      "\\n", "\\r", "\\t"};
+	unsigned n;
+	unsigned long cp;
+	char hex[16];
+
+	addc(b, '"');
+	if (key && pick(r, 3) == 0) {
+		add(b, names[pick(r, sizeof(names) / sizeof(names[0]))]);
+		addc(b, '"');
+		return;
+	}
+	for (n = pick(r, key ? 6 : 14); n > 0; n--) {
+		switch (pick(r, 12)) {
+		case 0:
+			add(b, escapes[pick(r, 8)]);
+			break;
+		case 1:
+			cp = 1 + pick(r, 0xd7ff);
+			snprintf(hex, sizeof(hex), pick(r, 2) ? "\\u%04lx" : "\\u%04lX", cp);
+			add(b, hex);
+			break;
+		case 2:
+			cp = 0x10000 + pick(r, 0x100000);
+			snprintf(hex, sizeof(hex), "\\u%04lx\\u%04lx", 0xd800 + ((cp - 0x10000) >> 10),
+				 0xdc00 + ((cp - 0x10000) & 0x3ff));
+			add(b, hex);
+			break;
+		case 3:
+			if (pick(r, 4) == 0) { /* lone surrogates, as json-c takes them */
+				snprintf(hex, sizeof(hex), "\\u%04x", 0xd800 + pick(r, 0x800));
+				add(b, hex);
+			} else if (!key && pick(r, 8) == 0) {
+				add(b, "\\u0000");
+			} else {
+				add_utf8(b, 0x80 + pick(r, 0x780));
+			}
+			break;
+		case 4:
+			cp = 0x800 + pick(r, 0xf800);
+			if (cp >= 0xd800 && cp <= 0xdfff)
+				cp = 0x4e2d;
+			add_utf8(b, cp);
+			break;
+		case 5:
+			add_utf8(b, 0x10000 + pick(r, 0x100000));
+			break;
+		default:
+			addc(b, plain[pick(r, sizeof(plain) - 1)]);
+			break;
+		}
+	}
+	addc(b, '"');
+}
+
+static void gen_number(folio_buf *b, struct rng *r)
+{
+	char tmp[64];
+	unsigned n;
+
+	if (pick(r, 3) == 0)
+		addc(b, '-');
+	switch (pick(r, 6)) {
+	case 0:
+		addc(b, '0');
+		break;
+	case 1:
+		for (n = 1 + pick(r, 25); n > 0; n--)
+			addc(b, (char)((n == 1 ? '1' : '0') + pick(r, n == 1 ? 9 : 10)));
+		break;
+	default:
+		snprintf(tmp, sizeof(tmp), "%u", pick(r, 100000));
+		add(b, tmp);
+		break;
+	}
+	if (pick(r, 3) == 0) {
+		addc(b, '.');
+		for (n = 1 + pick(r, 8); n > 0; n--)
+			addc(b, (char)('0' + pick(r, 10)));
+	}
+	if (pick(r, 4) == 0) {
+		addc(b, pick(r, 2) ? 'e' : 'E');
+		if (pick(r, 2))
+			addc(b, pick(r, 2) ? '+' : '-');
+		snprintf(tmp, sizeof(tmp), "%u", pick(r, pick(r, 10) == 0 ? 1000 : 30));
+		add(b, tmp);
+	}
+}
+
+static void gen_value(folio_buf *b, struct rng *r, int depth)
+{
+	static const char *const literals[] = {"true", "false", "null"};
+	unsigned kind = pick(r, depth > 5 ? 6 : 9);
+	unsigned n;
+	unsigned i;
+
+	gen_ws(b, r);
+	switch (kind) {
+	case 0:
+	case 1:
+	case 2:
+		gen_string(b, r, 0);
+		break;
+	case 3:
+	case 4:
+		gen_number(b, r);
+		break;
+	case 5:
+		add(b, literals[pick(r, 3)]);
+		break;
+	case 6:
+	case 7:
+		addc(b, '{');
+		gen_ws(b, r);
+		n = pick(r, 7);
+		for (i = 0; i < n; i++) {
+			if (i > 0)
+				addc(b, ',');
+			gen_ws(b, r);
+			gen_string(b, r, 1);
+			gen_ws(b, r);
+			addc(b, ':');
+			gen_value(b, r, depth + 1);
+		}
+		addc(b, '}');
+		break;
+	default:
+		addc(b, '[');
+		gen_ws(b, r);
+		n = pick(r, 7);
+		for (i = 0; i < n; i++) {
+			if (i > 0)
+				addc(b, ',');
+			gen_value(b, r, depth + 1);
+		}
+		addc(b, ']');
+		break;
+	}
+	gen_ws(b, r);
+}
+
+static char mutation_byte(struct rng *r)
+{
+	static const char some[] = "{}[]:,\"\\ 0123456789-+.eEtrufalsnINa'\t\n\r\f\v/x";
+	static const unsigned char high[] = {0x00, 0x80, 0xbf, 0xc0, 0xc3, 0xe2, 0xed,
+					     0xef, 0xf0, 0xf4, 0xf5, 0xff, 0x01, 0x1f};
+
+	switch (pick(r, 4)) {
+	case 0:
+		return (char)high[pick(r, sizeof(high))];
+	case 1:
+		return (char)pick(r, 256);
+	default:
+		return some[pick(r, sizeof(some) - 1)];
+	}
+}
+
+/* Mutates t[0..*len) in place (room for one more byte). */
+static void mutate(char *t, size_t *len, struct rng *r)
+{
+	size_t at;
+
+	if (*len == 0) {
+		t[0] = mutation_byte(r);
+		*len = 1;
+		return;
+	}
+	at = pick(r, (unsigned)*len);
+	switch (pick(r, 4)) {
+	case 0:
+		t[at] = mutation_byte(r);
+		break;
+	case 1:
+		memmove(t + at + 1, t + at, *len - at);
+		t[at] = mutation_byte(r);
+		(*len)++;
+		break;
+	case 2:
+		memmove(t + at, t + at + 1, *len - at - 1);
+		(*len)--;
+		break;
+	default:
+		*len = at;
+		break;
+	}
+}
+
+struct keylist {
+	folio_jspan *keys;
+	size_t n;
+	size_t alloc;
+};
+
+static int collect_key(const folio_jspan *key, const folio_jspan *value, void *payload)
+{
+	struct keylist *l = payload;
+
+	if (l->n == l->alloc) {
+		l->alloc = l->alloc ? 2 * l->alloc : 16;
+		l->keys = realloc(l->keys, l->alloc * sizeof(*l->keys));
+		assert_non_null(l->keys);
+	}
+	l->keys[l->n++] = *key;
+	assert_int_equal(key->type, FOLIO_JT_STRING);
+	assert_true(value->len > 0);
+	return 0;
+}
+
+struct diff_stats {
+	unsigned long inputs;
+	unsigned long accepted;
+	unsigned long rejected;
+	unsigned long lax_utf8;
+	unsigned long paths;
+};
+
+/* The scanner's view of the value at span equals json-c's jo. */
+static void compare_value(const folio_jspan *span, json_object *jo, const char *what)
+{
+	double d;
+
+	switch (json_object_get_type(jo)) {
+	case json_type_null:
+		assert_int_equal(span->type, FOLIO_JT_NULL);
+		break;
+	case json_type_boolean:
+		assert_int_equal(span->type,
+				 json_object_get_boolean(jo) ? FOLIO_JT_TRUE : FOLIO_JT_FALSE);
+		break;
+	case json_type_int:
+		assert_int_equal(span->type, FOLIO_JT_NUMBER);
+		d = folio_jscan__number(span);
+		if (fabs(d) < 9.2e18 && (double)json_object_get_int64(jo) != d)
+			fail_msg("%s: number %.*s is %.17g, json-c %lld", what, (int)span->len,
+				 span->p, d, (long long)json_object_get_int64(jo));
+		break;
+	case json_type_double:
+		assert_int_equal(span->type, FOLIO_JT_NUMBER);
+		d = folio_jscan__number(span);
+		if (d != json_object_get_double(jo))
+			fail_msg("%s: number %.*s is %.17g, json-c %.17g", what, (int)span->len,
+				 span->p, d, json_object_get_double(jo));
+		break;
+	case json_type_string:
+		assert_int_equal(span->type, FOLIO_JT_STRING);
+		{
+			folio_buf b;
+
+			folio_buf__init(&b, 0);
+			assert_int_equal(folio_jscan__string(&b, span), 0);
+			if (b.len != (size_t)json_object_get_string_len(jo) ||
+			    (b.len > 0 && memcmp(b.data, json_object_get_string(jo), b.len) != 0))
+				fail_msg("%s: string %.*s decodes differently from json-c", what,
+					 (int)span->len, span->p);
+			folio_buf__free(&b);
+		}
+		break;
+	case json_type_object:
+		assert_int_equal(span->type, FOLIO_JT_OBJECT);
+		assert_true(folio_jscan__count(span) >= (size_t)json_object_object_length(jo));
+		break;
+	case json_type_array:
+		assert_int_equal(span->type, FOLIO_JT_ARRAY);
+		assert_int_equal(folio_jscan__count(span), json_object_array_length(jo));
+		break;
+	}
+}
+
+/* Every value under jo, found by path under root, equals json-c's. */
+static void compare_paths(const folio_jspan *root, json_object *jo, char *path, size_t plen,
+			  struct diff_stats *st)
+{
+	folio_jspan v;
+	size_t i;
+	size_t n;
+	size_t klen;
+	char idx[32];
+
+	if (json_object_is_type(jo, json_type_object)) {
+		json_object_object_foreach(jo, key, child)
+		{
+			klen = strlen(key);
+			if (klen == 0 || strchr(key, '.') != NULL || plen + klen + 2 > 1024)
+				continue;
+			n = plen;
+			if (n > 0)
+				path[n++] = '.';
+			memcpy(path + n, key, klen + 1);
+			if (folio_jscan__get(&v, root, path) != 1)
+				fail_msg("path %s: not found", path);
+			st->paths++;
+			compare_value(&v, child, path);
+			compare_paths(root, child, path, n + klen, st);
+			path[plen] = '\0';
+		}
+	} else if (json_object_is_type(jo, json_type_array)) {
+		for (i = 0; i < json_object_array_length(jo); i++) {
+			snprintf(idx, sizeof(idx), "%zu", i);
+			klen = strlen(idx);
+			if (plen + klen + 2 > 1024)
+				break;
+			n = plen;
+			if (n > 0)
+				path[n++] = '.';
+			memcpy(path + n, idx, klen + 1);
+			if (folio_jscan__get(&v, root, path) != 1)
+				fail_msg("path %s: not found", path);
+			st->paths++;
+			compare_value(&v, json_object_array_get_idx(jo, i), path);
+			compare_paths(root, json_object_array_get_idx(jo, i), path, n + klen, st);
+			path[plen] = '\0';
+		}
+		snprintf(idx, sizeof(idx), "%s%zu", plen > 0 ? "." : "",
+			 json_object_array_length(jo));
+		if (plen + strlen(idx) < 1024) {
+			memcpy(path + plen, idx, strlen(idx) + 1);
+			assert_int_equal(folio_jscan__get(&v, root, path), 0);
+			path[plen] = '\0';
+		}
+	}
+}
+
+static void differential_one(const char *text, size_t len, size_t max_size, int max_depth,
+			     struct diff_stats *st)
+{
+	json_object *obj = NULL;
+	folio_jspan root;
+	struct keylist kl = {NULL, 0, 0};
+	char msg_a[1024];
+	int a;
+	int b;
+
+	st->inputs++;
+	folio_error_clear();
+	a = folio_json__parse(&obj, text, len, max_size, max_depth);
+	snprintf(msg_a, sizeof(msg_a), "%s", a != 0 ? folio_error_last() : "");
+	folio_error_clear();
+	b = folio_jscan__validate(&root, text, len, max_size, max_depth, collect_key, &kl);
+
+	if (a == 0 && b != 0 && !strict_utf8(text, len)) {
+		/* json-c's lax UTF-8: the one difference, on purpose */
+		assert_int_equal(b, FOLIO_EINVALID);
+		assert_non_null(strstr(folio_error_last(), ": invalid UTF-8"));
+		st->lax_utf8++;
+		goto out;
+	}
+	if (a != b || (a != 0 && strcmp(msg_a, folio_error_last()) != 0))
+		fail_msg("input \"%.*s\" (%zu bytes, depth %d): json_parse %d \"%s\", jscan %d "
+			 "\"%s\"",
+			 (int)(len > 300 ? 300 : len), text, len, max_depth, a, msg_a, b,
+			 b != 0 ? folio_error_last() : "");
+	if (a != 0) {
+		st->rejected++;
+		goto out;
+	}
+	st->accepted++;
+
+	/* The root's type and, for an object, its keys in json-c's order. */
+	compare_value(&root, obj, "root");
+	if (root.type == FOLIO_JT_OBJECT) {
+		size_t i;
+		size_t j;
+		size_t uniq = 0;
+		char **names = calloc(kl.n + 1, sizeof(char *));
+
+		assert_non_null(names);
+		assert_int_equal(folio_jscan__count(&root), kl.n);
+		for (i = 0; i < kl.n; i++) {
+			char *k = decode(&kl.keys[i]);
+
+			for (j = 0; j < uniq && strcmp(names[j], k) != 0; j++)
+				;
+			if (j < uniq) {
+				free(k);
+				continue;
+			}
+			names[uniq++] = k;
+		}
+		j = 0;
+		{
+			json_object_object_foreach(obj, key, child)
+			{
+				(void)child;
+				assert_true(j < uniq);
+				if (strcmp(names[j], key) != 0)
+					fail_msg("root key %zu: jscan \"%s\", json-c \"%s\"", j,
+						 names[j], key);
+				j++;
+			}
+		}
+		assert_int_equal(j, uniq);
+		for (i = 0; i < uniq; i++)
+			free(names[i]);
+		free(names);
+	} else {
+		assert_int_equal(kl.n, 0);
+	}
+	/* json-c cuts keys at "\u0000": the paths would not match */
+	if (memmem(text, len, "u0000", 5) == NULL) {
+		char path[1100] = "";
+
+		compare_paths(&root, obj, path, 0, st);
+	}
+
+out:
+	free(kl.keys);
+	json_object_put(obj);
+}
+
+static void test_differential(void **state)
+{
+	struct rng r = {UINT64_C(0x9e3779b97f4a7c15)};
+	struct diff_stats st;
+	folio_buf b;
+	const char *seed = getenv("FOLIO_JSCAN_SEED");
+	const char *count = getenv("FOLIO_JSCAN_DOCS");
+	unsigned long docs = count != NULL ? strtoul(count, NULL, 10) : 20000;
+	unsigned long i;
+	unsigned m;
+	char *t;
+	size_t len;
+
+	if (seed != NULL)
+		r.s = strtoull(seed, NULL, 0) | 1;
+	memset(&st, 0, sizeof(st));
+	folio_buf__init(&b, 0);
+	for (i = 0; i < docs; i++) {
+		int depth = pick(&r, 8) == 0 ? (int)pick(&r, 6) : MAX_DEPTH;
+		size_t max_size = pick(&r, 50) == 0 ? pick(&r, 200) : MAX_SIZE;
+
+		folio_buf__reset(&b);
+		gen_ws(&b, &r);
+		gen_value(&b, &r, pick(&r, 4) == 0 ? 5 : 0);
+		if (pick(&r, 2))
+			gen_value(&b, &r, 0); /* a root object or array, most of the time */
+		/* (two values in a row are an error case too) */
+		if (b.len == 0)
+			add(&b, "0");
+		differential_one(b.data, b.len, max_size, depth, &st);
+
+		t = malloc(b.len + 8);
+		assert_non_null(t);
+		for (m = 0; m < 3; m++) {
+			unsigned k;
+
+			memcpy(t, b.data, b.len);
+			len = b.len;
+			for (k = 1 + (pick(&r, 4) == 0); k > 0; k--)
+				mutate(t, &len, &r);
+			differential_one(t, len, max_size, depth, &st);
+		}
+		free(t);
+	}
+	folio_buf__free(&b);
+	print_message("differential: %lu inputs, %lu accepted by both, %lu refused by both with "
+		      "the same message, %lu refused only for strict UTF-8; %lu paths compared\n",
+		      st.inputs, st.accepted, st.rejected, st.lax_utf8, st.paths);
+	assert_true(st.accepted > docs / 4);
+	assert_true(st.rejected > docs / 4);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -690,6 +1224,7 @@ int main(void)
 		cmocka_unit_test(test_string_decode),
 		cmocka_unit_test(test_number),
 		cmocka_unit_test(test_count_each),
+		cmocka_unit_test(test_differential),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
