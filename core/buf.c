@@ -79,6 +79,11 @@ static int grow(folio_buf *b, size_t more)
 	return 0;
 }
 
+int folio_buf__reserve(folio_buf *b, size_t more)
+{
+	return grow(b, more);
+}
+
 int folio_buf__add(folio_buf *b, const void *data, size_t len)
 {
 	int rc;

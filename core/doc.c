@@ -2,6 +2,8 @@
  * Documents: the body (kept as the stored text until someone needs it
  * parsed), the metadata, and the write path shared by saves and batches.
  */
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -445,25 +447,38 @@ static int string_array_span(const folio_jspan *v, const char *key, int max_len,
 /* Appends a value's text without white space outside strings. */
 static int add_compact(folio_buf *b, const char *p, size_t len)
 {
+	/* 1: white space, 2: a quote; everything else is copied as it is. */
+	static const unsigned char cls[256] = {[' '] = 1, ['\n'] = 1, ['\r'] = 1, ['\t'] = 1,
+					       ['"'] = 2};
 	const char *end = p + len, *run = p;
 	int rc = 0;
 
-	while (p < end && rc == 0) {
-		char c = *p;
-		if (c == '"') {
-			/* Skip the string: to the closing quote not escaped. */
-			for (p++; p < end && *p != '"'; p++)
-				if (*p == '\\')
-					p++;
+	while (rc == 0) {
+		while (p < end && !cls[(unsigned char)*p])
 			p++;
-		} else if (c == ' ' || c == '\n' || c == '\r' || c == '\t') {
-			rc = folio_buf__add(b, run, (size_t)(p - run));
-			while (p < end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'))
-				p++;
-			run = p;
-		} else {
-			p++;
+		if (p == end)
+			break;
+		if (*p == '"') {
+			/* To the closing quote: one not preceded by an odd number of backslashes. */
+			for (p++;;) {
+				const char *q = memchr(p, '"', (size_t)(end - p));
+				size_t bs = 0;
+				if (!q) {
+					p = end;
+					break;
+				}
+				while (q - bs > p && q[-1 - (ptrdiff_t)bs] == '\\')
+					bs++;
+				p = q + 1;
+				if (bs % 2 == 0)
+					break;
+			}
+			continue;
 		}
+		rc = folio_buf__add(b, run, (size_t)(p - run));
+		while (p < end && cls[(unsigned char)*p] == 1)
+			p++;
+		run = p;
 	}
 	if (rc == 0 && end > run)
 		rc = folio_buf__add(b, run, (size_t)(end - run));
@@ -498,7 +513,8 @@ int folio_doc__set_text(folio_doc *doc, const char *text, size_t len, int keep_m
 				   &ms);
 	if (rc < 0)
 		goto out;
-	if (root.type == FOLIO_JT_ARRAY) {
+	if (root.type == FOLIO_JT_ARRAY || (root.type == FOLIO_JT_OBJECT && !ms.has_system)) {
+		/* Nothing to take out: the value itself, compacted. */
 		rc = add_compact(&body, root.p, root.len);
 		goto done;
 	}
@@ -632,27 +648,36 @@ int folio_doc__set_text(folio_doc *doc, const char *text, size_t len, int keep_m
 		rc = add_compact(&body, m->val.p, m->val.len);
 		goto done;
 	}
-	/* The body: every member but the metadata, in order. */
-	rc = folio_buf__add(&body, "{", 1);
-	for (size_t i = 0, first = 1; rc == 0 && i < ms.n; i++) {
-		const member *x = &ms.m[i];
-		if (x->name && is_meta_key(x->name))
+	/*
+	 * The body: every member but the metadata, in order. Runs of members
+	 * between metadata are copied whole (white space taken out).
+	 */
+	rc = folio_buf__reserve(&body, root.len);
+	if (rc == 0)
+		rc = folio_buf__add(&body, "{", 1);
+	for (size_t i = 0, first = 1; rc == 0 && i < ms.n;) {
+		size_t j = i;
+		if (ms.m[i].name && is_meta_key(ms.m[i].name)) {
+			i++;
 			continue;
+		}
+		while (j + 1 < ms.n && !(ms.m[j + 1].name && is_meta_key(ms.m[j + 1].name)))
+			j++;
 		if (!first)
 			rc = folio_buf__add(&body, ",", 1);
 		first = 0;
 		if (rc == 0)
-			rc = folio_buf__add(&body, x->key.p, x->key.len);
-		if (rc == 0)
-			rc = folio_buf__add(&body, ":", 1);
-		if (rc == 0)
-			rc = add_compact(&body, x->val.p, x->val.len);
+			rc = add_compact(&body, ms.m[i].key.p,
+					 (size_t)(ms.m[j].val.p + ms.m[j].val.len - ms.m[i].key.p));
+		i = j + 1;
 	}
 	if (rc == 0)
 		rc = folio_buf__add(&body, "}", 1);
 done:
 	if (rc < 0)
 		goto out;
+	if (doc->adopt_unid && !doc->unid[0])
+		folio_unid_generate(doc->unid);
 	json_object_put(doc->body);
 	doc->body = NULL;
 	folio_doc__sfree(doc, doc->text);

@@ -141,6 +141,88 @@ static int run_docid(folio_cx *cx, const char *sql, int64_t docid)
 	return rc;
 }
 
+/*
+ * The root members of the body, found in one pass so that the look-ups of
+ * readers, editors, tags and every extracted field do not each scan the
+ * text from the start.
+ */
+typedef struct rootidx {
+	const folio_jspan *root;
+	folio_jspan *keys, *vals;
+	size_t n, alloc;
+	folio_jspan small_k[32], small_v[32];
+} rootidx;
+
+static int index_member(size_t i, const folio_jspan *key, const folio_jspan *v, void *payload)
+{
+	rootidx *x = payload;
+	(void)i;
+	if (x->n == x->alloc) {
+		size_t n = x->alloc * 2;
+		folio_jspan *k = malloc(n * sizeof(*k)), *vv = malloc(n * sizeof(*vv));
+		if (!k || !vv) {
+			free(k);
+			free(vv);
+			return folio_error__oom();
+		}
+		memcpy(k, x->keys, x->n * sizeof(*k));
+		memcpy(vv, x->vals, x->n * sizeof(*vv));
+		if (x->keys != x->small_k) {
+			free(x->keys);
+			free(x->vals);
+		}
+		x->keys = k;
+		x->vals = vv;
+		x->alloc = n;
+	}
+	x->keys[x->n] = *key;
+	x->vals[x->n++] = *v;
+	return 0;
+}
+
+static int rootidx_build(rootidx *x, const folio_jspan *root)
+{
+	x->root = root;
+	x->keys = x->small_k;
+	x->vals = x->small_v;
+	x->n = 0;
+	x->alloc = 32;
+	if (root->type != FOLIO_JT_OBJECT)
+		return 0;
+	return folio_jscan__each(root, index_member, x);
+}
+
+static void rootidx_free(rootidx *x)
+{
+	if (x->keys != x->small_k) {
+		free(x->keys);
+		free(x->vals);
+	}
+}
+
+/* The value at a dotted path: the first segment from the index, the rest by a scan. */
+static int rootidx_get(folio_jspan *out, const rootidx *x, const char *path)
+{
+	const char *dot = strchr(path, '.');
+	size_t seg = dot ? (size_t)(dot - path) : strlen(path);
+
+	if (x->root->type != FOLIO_JT_OBJECT)
+		return folio_jscan__get(out, x->root, path);
+	/* The last duplicate wins. */
+	for (size_t i = x->n; i-- > 0;) {
+		if (x->keys[i].len != seg + 2 && !memchr(x->keys[i].p, '\\', x->keys[i].len))
+			continue;
+		if (!folio_jscan__key_eq(&x->keys[i], path, seg))
+			continue;
+		if (!dot) {
+			*out = x->vals[i];
+			return 1;
+		}
+		return folio_jscan__get(out, &x->vals[i], dot + 1);
+	}
+	return 0;
+}
+
 /* Decodes a string span: points at the text itself when it holds no escape. */
 static int span_text(const folio_jspan *v, folio_buf *scratch, const char **p, size_t *len)
 {
@@ -187,7 +269,7 @@ static int insert_name(size_t i, const folio_jspan *key, const folio_jspan *v, v
 	return rc;
 }
 
-static int insert_names(folio_cx *cx, folio_store *st, int64_t docid, const folio_jspan *root,
+static int insert_names(folio_cx *cx, folio_store *st, int64_t docid, const rootidx *root,
 			const char *key, const char *kind)
 {
 	names_ctx c = {NULL, docid, kind, {0}};
@@ -195,7 +277,7 @@ static int insert_names(folio_cx *cx, folio_store *st, int64_t docid, const foli
 	folio_q q;
 	int rc;
 
-	if (!folio_jscan__get(&arr, root, key) || arr.type != FOLIO_JT_ARRAY ||
+	if (!rootidx_get(&arr, root, key) || arr.type != FOLIO_JT_ARRAY ||
 	    folio_jscan__count(&arr) == 0)
 		return 0;
 	rc = folio_q__prep(&q, cx, kind ? st->sql->sec_insert : st->sql->tag_insert);
@@ -282,7 +364,7 @@ static int insert_value(size_t pos, const folio_jspan *key, const folio_jspan *v
 }
 
 /* Extracted fields without a slot: a row per value, a row per element of an array. */
-static int insert_fields(folio_cx *cx, folio_store *st, int64_t docid, const folio_jspan *root)
+static int insert_fields(folio_cx *cx, folio_store *st, int64_t docid, const rootidx *root)
 {
 	fld_ctx c = {NULL, NULL, docid, st->storeid, {0}};
 	folio_q q;
@@ -291,7 +373,7 @@ static int insert_fields(folio_cx *cx, folio_store *st, int64_t docid, const fol
 	folio_buf__init(&c.scratch, 0);
 	for (int i = 0; rc == 0 && i < st->n_fields; i++) {
 		folio_jspan v;
-		if (st->fields[i].slot || !folio_jscan__get(&v, root, st->fields[i].path))
+		if (st->fields[i].slot || !rootidx_get(&v, root, st->fields[i].path))
 			continue;
 		if (!c.q) {
 			rc = folio_q__prep(&q, cx, st->sql->fld_insert);
@@ -324,7 +406,7 @@ static int n_slots(const folio_store *st)
  * at the field's path when it has the field's type, else NULL. scratch holds
  * decoded strings until the statement has run (one buffer per slot).
  */
-static int bind_slots(folio_q *q, int first, folio_doc *doc, const folio_jspan *root,
+static int bind_slots(folio_q *q, int first, folio_doc *doc, const rootidx *root,
 		      folio_buf scratch[])
 {
 	folio_store *st = doc->st;
@@ -335,14 +417,14 @@ static int bind_slots(folio_q *q, int first, folio_doc *doc, const folio_jspan *
 		int found;
 		if (!st->fields[i].slot)
 			continue;
-		found = root->type == FOLIO_JT_OBJECT && folio_jscan__get(&v, root, st->fields[i].path);
+		found = root->root->type == FOLIO_JT_OBJECT && rootidx_get(&v, root, st->fields[i].path);
 		rc = bind_value(q, p++, &st->fields[i], found ? &v : NULL, &scratch[k++]);
 	}
 	return rc;
 }
 
 /* The rows that mirror the body: readers/editors, tags, extracted fields. */
-static int mirror(folio_doc *doc, folio_cx *cx, int64_t docid, int clear, const folio_jspan *root)
+static int mirror(folio_doc *doc, folio_cx *cx, int64_t docid, int clear, const rootidx *root)
 {
 	folio_store *st = doc->st;
 	int rc = 0;
@@ -355,7 +437,7 @@ static int mirror(folio_doc *doc, folio_cx *cx, int64_t docid, int clear, const 
 		if (rc < 0)
 			return rc;
 	}
-	if (root->type != FOLIO_JT_OBJECT)
+	if (root->root->type != FOLIO_JT_OBJECT)
 		return 0;
 	rc = insert_names(cx, st, docid, root, "_readers", "R");
 	rc = rc ? rc : insert_names(cx, st, docid, root, "_editors", "E");
@@ -410,10 +492,10 @@ static char *dup_or(const char *a, const char *b)
  * nothing when the UNID is taken: then r->docid stays 0.
  */
 static int write_row(folio_doc *doc, folio_cx *cx, folio_wres *r, current *curp,
-		     const folio_jspan *root, int try_insert)
+		     const rootidx *root, int try_insert)
 {
-	const char *text = root->p;
-	size_t len = root->len;
+	const char *text = root->root->p;
+	size_t len = root->root->len;
 	folio_buf scratch[2 * FOLIO_SLOTS];
 	folio_store *st = doc->st;
 	folio_session *ses = st->ses;
@@ -544,7 +626,8 @@ int folio_doc__write(folio_doc *doc, folio_cx *cx, unsigned flags, folio_wres *r
 	folio_session *ses = st->ses;
 	const char *text, *expected;
 	current cur = {0};
-	folio_jspan root;
+	folio_jspan span;
+	rootidx root;
 	size_t len;
 	int rc, check, keep = doc->keep_meta;
 
@@ -559,12 +642,15 @@ int folio_doc__write(folio_doc *doc, folio_cx *cx, unsigned flags, folio_wres *r
 	}
 	text = doc->text;
 	len = strlen(text);
-	root.p = text;
-	root.len = len;
-	root.type = text[0] == '[' ? FOLIO_JT_ARRAY : FOLIO_JT_OBJECT;
+	span.p = text;
+	span.len = len;
+	span.type = text[0] == '[' ? FOLIO_JT_ARRAY : FOLIO_JT_OBJECT;
 	if (len > ses->srv->opts.max_doc_size)
 		return folio_error_set(FOLIO_ETOOBIG, "document %s is %zu bytes, over the limit of %zu",
 				       doc->unid, len, ses->srv->opts.max_doc_size);
+	rc = rootidx_build(&root, &span);
+	if (rc < 0)
+		return rc;
 
 	expected = doc->expect_rev ? doc->expect_rev : (doc->is_new ? NULL : doc->rev);
 	check = (flags & FOLIO_SAVE_CHECK_CONFLICT) || doc->expect_rev;
@@ -621,6 +707,7 @@ out:
 		folio_error__wrap("saving %s", doc->unid);
 		folio_doc__wres_free(r);
 	}
+	rootidx_free(&root);
 	current_free(&cur);
 	return rc;
 }

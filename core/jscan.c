@@ -129,8 +129,8 @@ struct fast {
  * p is just past a string's opening quote. Returns the byte after its
  * closing quote, or NULL (f->err set) when the string is not valid.
  */
-static inline const unsigned char *scan_string(const unsigned char *p, const unsigned char *end,
-					       struct fast *f)
+static inline __attribute__((always_inline)) const unsigned char *
+scan_string(const unsigned char *p, const unsigned char *end, struct fast *f)
 {
 	size_t n;
 	unsigned char c;

@@ -26,6 +26,8 @@ void folio_buf__free(folio_buf *b);
 void folio_buf__reset(folio_buf *b); /* len = 0, keeps memory */
 /* Each returns 0, FOLIO_ENOMEM, or FOLIO_ETOOBIG when the cap would be passed. */
 int folio_buf__add(folio_buf *b, const void *data, size_t len);
+/* Makes room for `more` bytes now, so that adds up to that size do not reallocate. */
+int folio_buf__reserve(folio_buf *b, size_t more);
 int folio_buf__adds(folio_buf *b, const char *s);
 int folio_buf__addf(folio_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Hands the data over (caller frees); the buffer is left empty. */
@@ -40,6 +42,7 @@ void folio_time__now(char out[FOLIO_DATE_LEN + 1]);
 int folio_time__valid(const char *s);
 
 /* names.c: strict identifier checks, done before any SQL. */
-int folio_name__user_valid(const char *name); /* 1..128 printable chars, no control chars */
+/* 1..128 bytes of valid UTF-8, no control characters, no leading or trailing space */
+int folio_name__user_valid(const char *name);
 
 #endif

@@ -63,6 +63,28 @@ static int strict_utf8(const char *s, size_t len)
 	return 1;
 }
 
+/*
+ * json-c 0.16 mangles a surrogate pair whose code point's low 16 bits fall in
+ * 0xD800..0xDFFF (U+1D800..U+1DFFF, U+2D800.., ...): it stores U+FFFD. The
+ * scanner decodes those pairs right; comparisons with json-c skip them.
+ */
+static int json_c_mangles(const char *s, size_t len)
+{
+	size_t i;
+	unsigned long hi;
+	unsigned long lo;
+
+	for (i = 0; i + 12 <= len; i++) {
+		if (s[i] != '\\' || s[i + 1] != 'u' || s[i + 6] != '\\' || s[i + 7] != 'u')
+			continue;
+		if (sscanf(s + i + 2, "%4lx", &hi) != 1 || sscanf(s + i + 8, "%4lx", &lo) != 1)
+			continue;
+		if ((hi & 0xfc00) == 0xd800 && (lo & 0xfc00) == 0xdc00 && (hi & 0x3e) == 0x36)
+			return 1;
+	}
+	return 0;
+}
+
 struct verdict {
 	int rc;
 	char msg[1024];
@@ -240,8 +262,12 @@ static void test_rejection_messages(void **state)
 		{"-01", FOLIO_EINVALID, "malformed JSON at line 1, column 1: invalid number"},
 		{"\"\xc3\xa9\ta\"", FOLIO_EINVALID,
 		 "malformed JSON at line 1, column 3: control character in a string (escape it)"},
+		{"{\n  \"\xc3\xa9\": 1 ]\n}", FOLIO_EINVALID,
+		 "malformed JSON at line 2, column 10: object value separator ',' expected"},
 		{"{\n  \"\xc3\xa9\": 1 x\n}", FOLIO_EINVALID,
-		 "malformed JSON at line 2, column 9: object value separator ',' expected"},
+		 "malformed JSON at line 2, column 10: unknown literal (only true, false and null "
+		 "are JSON)"},
+		{"[1:2]", FOLIO_EINVALID, "malformed JSON at line 1, column 3: number expected"},
 		{"\"\xff\"", FOLIO_EINVALID, "malformed JSON at line 1, column 2: invalid utf-8 string"},
 		{"[1] 2", FOLIO_EINVALID,
 		 "malformed JSON at line 1, column 5: unexpected text after the JSON value"},
@@ -753,7 +779,7 @@ static void gen_string(folio_buf *b, struct rng *r, int key)
 					      "\\n", "\\r", "\\t"};
 	unsigned n;
 	unsigned long cp;
-	char hex[16];
+	char hex[32];
 
 	addc(b, '"');
 	if (key && pick(r, 3) == 0) {
@@ -773,13 +799,17 @@ static void gen_string(folio_buf *b, struct rng *r, int key)
 			break;
 		case 2:
 			cp = 0x10000 + pick(r, 0x100000);
+			if (key && (cp & 0xf800) == 0xd800)
+				cp -= 0x800; /* json-c would mangle it (json_c_mangles) */
 			snprintf(hex, sizeof(hex), "\\u%04lx\\u%04lx", 0xd800 + ((cp - 0x10000) >> 10),
 				 0xdc00 + ((cp - 0x10000) & 0x3ff));
 			add(b, hex);
 			break;
 		case 3:
 			if (pick(r, 4) == 0) { /* lone surrogates, as json-c takes them */
-				snprintf(hex, sizeof(hex), "\\u%04x", 0xd800 + pick(r, 0x800));
+				/* (in keys high halves only: a pair json-c mangles is unlikely) */
+				snprintf(hex, sizeof(hex), "\\u%04x",
+					 0xd800 + pick(r, key ? 0x400 : 0x800));
 				add(b, hex);
 			} else if (!key && pick(r, 8) == 0) {
 				add(b, "\\u0000");
@@ -890,6 +920,44 @@ static void gen_value(folio_buf *b, struct rng *r, int depth)
 	gen_ws(b, r);
 }
 
+/* A document: mostly an object of a few hundred bytes, sometimes anything. */
+static void gen_root(folio_buf *b, struct rng *r)
+{
+	unsigned n;
+	unsigned i;
+
+	switch (pick(r, 20)) {
+	case 0:
+	case 1:
+	case 2:
+		gen_value(b, r, 0);
+		break;
+	case 3:
+		gen_value(b, r, 5);
+		break;
+	case 4:
+		gen_value(b, r, 0);
+		gen_value(b, r, 0); /* two values: an error */
+		break;
+	default:
+		gen_ws(b, r);
+		addc(b, '{');
+		n = 2 + pick(r, 12);
+		for (i = 0; i < n; i++) {
+			if (i > 0)
+				addc(b, ',');
+			gen_ws(b, r);
+			gen_string(b, r, 1);
+			gen_ws(b, r);
+			addc(b, ':');
+			gen_value(b, r, 1);
+		}
+		addc(b, '}');
+		gen_ws(b, r);
+		break;
+	}
+}
+
 static char mutation_byte(struct rng *r)
 {
 	static const char some[] = "{}[]:,\"\\ 0123456789-+.eEtrufalsnINa'\t\n\r\f\v/x";
@@ -994,6 +1062,8 @@ static void compare_value(const folio_jspan *span, json_object *jo, const char *
 		break;
 	case json_type_string:
 		assert_int_equal(span->type, FOLIO_JT_STRING);
+		if (json_c_mangles(span->p, span->len))
+			break;
 		{
 			folio_buf b;
 
@@ -1037,8 +1107,14 @@ static void compare_paths(const folio_jspan *root, json_object *jo, char *path, 
 			if (n > 0)
 				path[n++] = '.';
 			memcpy(path + n, key, klen + 1);
-			if (folio_jscan__get(&v, root, path) != 1)
+			if (folio_jscan__get(&v, root, path) != 1) {
+				/* a key json-c mangled (json_c_mangles) holds U+FFFD */
+				if (strstr(key, "\xef\xbf\xbd") != NULL) {
+					path[plen] = '\0';
+					continue;
+				}
 				fail_msg("path %s: not found", path);
+			}
 			st->paths++;
 			compare_value(&v, child, path);
 			compare_paths(root, child, path, n + klen, st);
@@ -1117,6 +1193,10 @@ static void differential_one(const char *text, size_t len, size_t max_size, int 
 		assert_non_null(names);
 		assert_int_equal(folio_jscan__count(&root), kl.n);
 		for (i = 0; i < kl.n; i++) {
+			if (json_c_mangles(kl.keys[i].p, kl.keys[i].len))
+				break;
+		}
+		for (i = i < kl.n ? kl.n : 0; i < kl.n; i++) {
 			char *k = decode(&kl.keys[i]);
 
 			for (j = 0; j < uniq && strcmp(names[j], k) != 0; j++)
@@ -1128,7 +1208,7 @@ static void differential_one(const char *text, size_t len, size_t max_size, int 
 			names[uniq++] = k;
 		}
 		j = 0;
-		{
+		if (uniq > 0 || kl.n == 0) {
 			json_object_object_foreach(obj, key, child)
 			{
 				(void)child;
@@ -1139,7 +1219,8 @@ static void differential_one(const char *text, size_t len, size_t max_size, int 
 				j++;
 			}
 		}
-		assert_int_equal(j, uniq);
+		if (uniq > 0 || kl.n == 0)
+			assert_int_equal(j, uniq);
 		for (i = 0; i < uniq; i++)
 			free(names[i]);
 		free(names);
@@ -1180,13 +1261,7 @@ static void test_differential(void **state)
 		size_t max_size = pick(&r, 50) == 0 ? pick(&r, 200) : MAX_SIZE;
 
 		folio_buf__reset(&b);
-		gen_ws(&b, &r);
-		gen_value(&b, &r, pick(&r, 4) == 0 ? 5 : 0);
-		if (pick(&r, 2))
-			gen_value(&b, &r, 0); /* a root object or array, most of the time */
-		/* (two values in a row are an error case too) */
-		if (b.len == 0)
-			add(&b, "0");
+		gen_root(&b, &r);
 		differential_one(b.data, b.len, max_size, depth, &st);
 
 		t = malloc(b.len + 8);
