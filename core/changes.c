@@ -10,7 +10,7 @@ int folio_changes(folio_session *ses, const char *db, int64_t since, int limit,
 		  int (*cb)(const folio_change *change, void *payload), void *payload,
 		  int64_t *last_seq)
 {
-	char sql[640];
+	char sql[640], rev[64];
 	folio_cx *cx;
 	folio_q q;
 	int rc;
@@ -32,7 +32,7 @@ int folio_changes(folio_session *ses, const char *db, int64_t since, int limit,
 		goto out;
 	snprintf(sql, sizeof(sql),
 		 "SELECT c.seq, s.name, c.unid, c.rev, c.mdate, c.deleted FROM ("
-		 "SELECT seq, storeid, unid, rev, mdate, 0 AS deleted FROM %s_doc WHERE seq > ? "
+		 "SELECT seq, storeid, unid, meta AS rev, mdate, 0 AS deleted FROM %s_doc WHERE seq > ? "
 		 "UNION ALL "
 		 "SELECT seq, storeid, unid, rev, mdate, 1 AS deleted FROM %s_stub WHERE seq > ?"
 		 ") c JOIN %s_store s ON s.storeid = c.storeid ORDER BY c.seq %s",
@@ -56,6 +56,16 @@ int folio_changes(folio_session *ses, const char *db, int64_t since, int limit,
 		c.rev = folio_q__col_text(&q, 3, NULL);
 		c.mdate = folio_q__col_text(&q, 4, NULL);
 		c.deleted = (int)folio_q__col_int(&q, 5);
+		if (!c.deleted && c.rev) {
+			/* A live document's rev is the first part of its packed metadata. */
+			const char *sep = strchr(c.rev, '\x01');
+			size_t n = sep ? (size_t)(sep - c.rev) : strlen(c.rev);
+			if (n >= sizeof(rev))
+				n = sizeof(rev) - 1;
+			memcpy(rev, c.rev, n);
+			rev[n] = 0;
+			c.rev = rev;
+		}
 		if (last_seq)
 			*last_seq = c.seq;
 		rc = cb(&c, payload);

@@ -50,17 +50,20 @@ static int find_current(current *c, folio_store *st, folio_cx *cx, const char *u
 		rc = folio_q__step(&q);
 	if (rc == FOLIO_ROW) {
 		c->found = 1;
-		const char *meta = folio_q__col_text(&q, 2, NULL);
+		/* The rev is the first part of the packed metadata, the ancestry the last. */
+		const char *meta = folio_q__col_text(&q, 1, NULL);
+		const char *sep = meta ? strchr(meta, '\x01') : NULL;
 		const char *revs = meta ? strrchr(meta, '\x01') : NULL;
 		c->docid = folio_q__col_int(&q, 0);
-		rc = col_dup(&c->rev, &q, 1);
-		if (rc == 0 && revs) {
-			/* The ancestry is the last part of the packed metadata. */
+		if (!sep || !revs) {
+			rc = folio_error_set(FOLIO_ERROR, "document %s has no metadata", unid);
+		} else {
+			c->rev = strndup(meta, (size_t)(sep - meta));
 			c->revs = folio__strdup(revs + 1);
-			rc = c->revs ? 0 : FOLIO_ENOMEM;
+			rc = c->rev && c->revs ? 0 : folio_error__oom();
 		}
-		rc = rc ? rc : col_dup(&c->cdate, &q, 3);
-		rc = rc ? rc : col_dup(&c->cuser, &q, 4);
+		rc = rc ? rc : col_dup(&c->cdate, &q, 2);
+		rc = rc ? rc : col_dup(&c->cuser, &q, 3);
 	}
 	folio_q__done(&q);
 	return rc < 0 ? rc : 0;
@@ -552,12 +555,9 @@ static int write_row(folio_doc *doc, folio_cx *cx, folio_wres *r, current *curp,
 		rc = rc ? rc : folio_q__text(&q, 6, r->mdate);
 		rc = rc ? rc : folio_q__text(&q, 7, r->muser);
 		rc = rc ? rc : folio_q__int(&q, 8, r->seq);
-		rc = rc ? rc : folio_q__text(&q, 9, r->rev);
-		rc = rc ? rc : folio_q__text(&q, 10, st->replica);
-		rc = rc ? rc : folio_q__int(&q, 11, (int64_t)len);
-		rc = rc ? rc : folio_q__text(&q, 12, meta);
-		rc = rc ? rc : bind_slots(&q, 13, doc, root, scratch);
-		rc = rc ? rc : folio_q__int(&q, 13 + n_slots(st), cur.docid);
+		rc = rc ? rc : folio_q__text(&q, 9, meta);
+		rc = rc ? rc : bind_slots(&q, 10, doc, root, scratch);
+		rc = rc ? rc : folio_q__int(&q, 10 + n_slots(st), cur.docid);
 		rc = rc ? rc : folio_q__run(&q);
 		folio_q__done(&q);
 		r->docid = cur.docid;
@@ -578,11 +578,8 @@ static int write_row(folio_doc *doc, folio_cx *cx, folio_wres *r, current *curp,
 		rc = rc ? rc : folio_q__text(&q, 8, r->mdate);
 		rc = rc ? rc : folio_q__text(&q, 9, r->muser);
 		rc = rc ? rc : folio_q__int(&q, 10, r->seq);
-		rc = rc ? rc : folio_q__text(&q, 11, r->rev);
-		rc = rc ? rc : folio_q__text(&q, 12, st->replica);
-		rc = rc ? rc : folio_q__int(&q, 13, (int64_t)len);
-		rc = rc ? rc : folio_q__text(&q, 14, meta);
-		rc = rc ? rc : bind_slots(&q, 15, doc, root, scratch);
+		rc = rc ? rc : folio_q__text(&q, 11, meta);
+		rc = rc ? rc : bind_slots(&q, 12, doc, root, scratch);
 		if (rc == 0 && returning) {
 			rc = folio_q__step(&q);
 			if (rc == FOLIO_ROW) {

@@ -178,8 +178,8 @@ scan_string(const unsigned char *p, const unsigned char *end, struct fast *f)
 				p += 2;
 				continue;
 			case 'u':
-				if (end - p < 6 || !is_hex(p[2]) || !is_hex(p[3]) || !is_hex(p[4]) ||
-				    !is_hex(p[5]))
+				if (end - p < 6 || !is_hex(p[2]) || !is_hex(p[3]) ||
+				    !is_hex(p[4]) || !is_hex(p[5]))
 					goto bad;
 				p += 6;
 				continue;
@@ -792,12 +792,13 @@ static enum tk_err tk_run(struct tk *t, const char *str, size_t len, size_t *end
 
 #define ST (t->state[t->depth])
 #define SV (t->saved[t->depth])
-#define PEEK()                                                                          \
-	(off == len ? ((t->depth == 0 && ST == TS_EATWS && SV == TS_FINISH) ?           \
-			       (err = TK_SUCCESS, 0) :                                  \
-			       (err = TK_CONTINUE, 0)) :                                \
-		      (!tk_utf8((unsigned char)str[off], &nbytes) ? (err = TK_UTF8, 0) : \
-								     (c = (unsigned char)str[off], 1)))
+#define PEEK()                                                                    \
+	(off == len ? ((t->depth == 0 && ST == TS_EATWS && SV == TS_FINISH) ?     \
+			       (err = TK_SUCCESS, 0) :                            \
+			       (err = TK_CONTINUE, 0)) :                          \
+		      (!tk_utf8((unsigned char)str[off], &nbytes) ?               \
+			       (err = TK_UTF8, 0) :                               \
+			       (c = (unsigned char)str[off], 1)))
 #define ADVANCE() (off++, c)
 #define FAIL(e)            \
 	do {               \

@@ -52,27 +52,26 @@ int folio_sql__build(folio_sql **out, const folio_dialect *d, int last_id, const
 	s->doc_load = fmt(&rc, "SELECT " DOC_COLS " FROM %s_doc WHERE storeid = ? AND unid = ?",
 			  db);
 	s->doc_find = fmt(&rc,
-			  "SELECT docid, rev, meta, cdate, cuser FROM %s_doc "
+			  "SELECT docid, meta, cdate, cuser FROM %s_doc "
 			  "WHERE storeid = ? AND unid = ?",
 			  db);
 	/* With RETURNING where the driver cannot tell the generated key itself. */
 	s->doc_insert = fmt(&rc,
 			    "INSERT INTO %s_doc (storeid, unid, json, parent, syncmaster, cdate, "
-			    "cuser, mdate, muser, seq, rev, replica, size, meta%s) "
-			    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?%s)%s",
+			    "cuser, mdate, muser, seq, meta%s) "
+			    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?%s)%s",
 			    db, cols, marks, d->has_returning && !last_id ? " RETURNING docid" : "");
 	if (d->on_conflict_nothing && (d->has_returning || last_id))
 		s->doc_try_insert =
 			fmt(&rc,
 			    "INSERT INTO %s_doc (storeid, unid, json, parent, syncmaster, cdate, "
-			    "cuser, mdate, muser, seq, rev, replica, size, meta%s) "
-			    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?%s)%s%s",
+			    "cuser, mdate, muser, seq, meta%s) "
+			    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?%s)%s%s",
 			    db, cols, marks, d->on_conflict_nothing,
 			    last_id ? "" : " RETURNING docid");
 	s->doc_update = fmt(&rc,
 			    "UPDATE %s_doc SET json = ?, parent = ?, syncmaster = ?, cdate = ?, "
-			    "cuser = ?, mdate = ?, muser = ?, seq = ?, rev = ?, "
-			    "replica = ?, size = ?, meta = ?%s WHERE docid = ?",
+			    "cuser = ?, mdate = ?, muser = ?, seq = ?, meta = ?%s WHERE docid = ?",
 			    db, sets);
 	s->last_docid = fmt(&rc, "SELECT docid FROM %s_doc WHERE storeid = ? AND unid = ?", db);
 	s->doc_delete = fmt(&rc, "DELETE FROM %s_doc WHERE docid = ?", db);

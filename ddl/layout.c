@@ -83,9 +83,8 @@ int folio_layout__db_ddl(const folio_dialect *d, const char *db,
 		TRY(emit(&c,
 			 "CREATE TABLE %s_doc (docid %s, storeid %s NOT NULL, unid %s NOT NULL, "
 			 "json %s NOT NULL, parent %s, syncmaster %s, cdate %s NOT NULL, cuser %s, "
-			 "mdate %s NOT NULL, muser %s, seq %s NOT NULL, rev %s NOT NULL, "
-			 "replica %s NOT NULL, size %s NOT NULL, meta %s NOT NULL%s)",
-			 db, d->t_id, I, K, d->t_json, K, K, K, K, K, K, I, K, K, I, T, slots));
+			 "mdate %s NOT NULL, muser %s, seq %s NOT NULL, meta %s NOT NULL%s)",
+			 db, d->t_id, I, K, d->t_json, K, K, K, K, K, K, I, T, slots));
 	}
 	TRY(mkindex(&c, 1, "doc_unid", "doc", "storeid, unid", NULL));
 	TRY(mkindex(&c, 0, "doc_seq", "doc", "seq", NULL));

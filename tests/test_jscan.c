@@ -178,7 +178,8 @@ static void test_valid_values(void **state)
 		{"\"\"", "\"\"", FOLIO_JT_STRING},
 		{"\"a\\\"b\\\\c\\/d\\b\\f\\n\\r\\t\"", "\"a\\\"b\\\\c\\/d\\b\\f\\n\\r\\t\"",
 		 FOLIO_JT_STRING},
-		{"\"\\u0041\\u00e9\\u20AC\\ud83d\\ude00\"", "\"\\u0041\\u00e9\\u20AC\\ud83d\\ude00\"",
+		{"\"\\u0041\\u00e9\\u20AC\\ud83d\\ude00\"",
+		 "\"\\u0041\\u00e9\\u20AC\\ud83d\\ude00\"",
 		 FOLIO_JT_STRING},
 		{"\"\\ud800 lone\"", "\"\\ud800 lone\"", FOLIO_JT_STRING},
 		{"\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 \xef\xbf\xbf \xf4\x8f\xbf\xbf\"",
@@ -193,7 +194,8 @@ static void test_valid_values(void **state)
 		{"{\"a\":1,\"b\":[1,2,{\"c\":null}],\"\":\"\",\"a\":2}",
 		 "{\"a\":1,\"b\":[1,2,{\"c\":null}],\"\":\"\",\"a\":2}", FOLIO_JT_OBJECT},
 		{"{\"k\\u0000\":\"v\\u0000\"}", "{\"k\\u0000\":\"v\\u0000\"}", FOLIO_JT_OBJECT},
-		{"[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]", "[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]",
+		{"[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]",
+		 "[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]",
 		 FOLIO_JT_ARRAY},
 	};
 	folio_jspan root;
@@ -252,7 +254,8 @@ static void test_rejection_messages(void **state)
 		 "malformed JSON at line 1, column 6: object property name separator ':' expected"},
 		{"[1 2]", FOLIO_EINVALID,
 		 "malformed JSON at line 1, column 4: array value separator ',' expected"},
-		{"[1", FOLIO_EINVALID, "malformed JSON at line 1, column 3: unexpected end of data"},
+		{"[1", FOLIO_EINVALID,
+		 "malformed JSON at line 1, column 3: unexpected end of data"},
 		{"{'a':1}", FOLIO_EINVALID,
 		 "malformed JSON at line 1, column 2: strings must be in double quotes"},
 		{"[NaN]", FOLIO_EINVALID,
@@ -268,7 +271,8 @@ static void test_rejection_messages(void **state)
 		 "malformed JSON at line 2, column 10: unknown literal (only true, false and null "
 		 "are JSON)"},
 		{"[1:2]", FOLIO_EINVALID, "malformed JSON at line 1, column 3: number expected"},
-		{"\"\xff\"", FOLIO_EINVALID, "malformed JSON at line 1, column 2: invalid utf-8 string"},
+		{"\"\xff\"", FOLIO_EINVALID,
+		 "malformed JSON at line 1, column 2: invalid utf-8 string"},
 		{"[1] 2", FOLIO_EINVALID,
 		 "malformed JSON at line 1, column 5: unexpected text after the JSON value"},
 		{"[[[1]]]", FOLIO_ETOOBIG, "JSON nested deeper than 2 levels at line 1, column 3"},
@@ -399,8 +403,8 @@ static int collect_member(const folio_jspan *key, const folio_jspan *value, void
 
 static void test_member_callback(void **state)
 {
-	const char *doc = " { \"a\" : 1 , \"b\\n\":{\"x\":[1,{\"y\":2}]},\"c\":[\"}\"], \"d\":\"s\","
-			  "\"e\":null,\"f\":-1.5e3 } ";
+	const char *doc = " { \"a\" : 1 , \"b\\n\":{\"x\":[1,{\"y\":2}]},\"c\":[\"}\"], "
+			  "\"d\":\"s\",\"e\":null,\"f\":-1.5e3 } ";
 	struct members m;
 	folio_jspan root;
 
@@ -570,8 +574,8 @@ static void test_string_decode(void **state)
 		{"\"\\ud800\\u0041\"", "\xef\xbf\xbd" "A", 4},  /* high, then no low */
 		{"\"\\ud800\\ud800\\udc00\"", "\xef\xbf\xbd\xf0\x90\x80\x80", 7},
 		{"\"\\ud800\\n\"", "\xef\xbf\xbd\n", 4},
-		{"\"caf\xc3\xa9 \\u263a \xf0\x9f\x98\x80\"", "caf\xc3\xa9 \xe2\x98\xba \xf0\x9f\x98\x80",
-		 14},
+		{"\"caf\xc3\xa9 \\u263a \xf0\x9f\x98\x80\"",
+		 "caf\xc3\xa9 \xe2\x98\xba \xf0\x9f\x98\x80", 14},
 	};
 	size_t i;
 
@@ -772,8 +776,9 @@ static void gen_ws(folio_buf *b, struct rng *r)
 
 static void gen_string(folio_buf *b, struct rng *r, int key)
 {
-	static const char *const names[] = {"a", "b", "0", "12", "id", "name", "k\\u0041", "\\u0061",
-					    "x.y", "", "\xc3\xa9"};
+	static const char *const names[] = {"a",	    "b",       "0", "12",	  "id",
+					    "name",	    "k\\u0041", "\\u0061", "x.y", "",
+					    "\xc3\xa9"};
 	static const char plain[] = "abcdefghijklmnopqrstuvwxyzABCXYZ0123456789 _-.,:;{}[]'/!?#";
 	static const char *const escapes[] = {"\\\"", "\\\\", "\\/", "\\b", "\\f",
 					      "\\n", "\\r", "\\t"};
@@ -801,7 +806,8 @@ static void gen_string(folio_buf *b, struct rng *r, int key)
 			cp = 0x10000 + pick(r, 0x100000);
 			if (key && (cp & 0xf800) == 0xd800)
 				cp -= 0x800; /* json-c would mangle it (json_c_mangles) */
-			snprintf(hex, sizeof(hex), "\\u%04lx\\u%04lx", 0xd800 + ((cp - 0x10000) >> 10),
+			snprintf(hex, sizeof(hex), "\\u%04lx\\u%04lx",
+				 0xd800 + ((cp - 0x10000) >> 10),
 				 0xdc00 + ((cp - 0x10000) & 0x3ff));
 			add(b, hex);
 			break;
