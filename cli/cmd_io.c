@@ -182,18 +182,14 @@ static void unids_free(struct unids *u)
 }
 
 /*
- * Writes one document as a line; a document deleted since it was listed is
- * skipped. `_seq` is left out: it is the document's place in this database's
- * feed, which an import elsewhere gives it anew, and an export read back by an
- * import must export the same again.
+ * Writes one document as a line, with its ancestry (`_revisions`) so that an
+ * import gives back the same document; a document deleted since it was
+ * listed is skipped.
  */
 static int export_one(const folio_cli *cli, folio_store *st, const char *unid)
 {
 	folio_doc *doc = NULL;
 	char *json = NULL;
-	json_object *o = NULL;
-	const char *line;
-	char err[256];
 	int rc;
 
 	rc = folio_doc_load(&doc, st, unid);
@@ -201,25 +197,10 @@ static int export_one(const folio_cli *cli, folio_store *st, const char *unid)
 		return 0;
 	if (rc == 0)
 		rc = folio_doc_to_json(&json, doc, FOLIO_JSON_REVISIONS);
-	if (rc != 0) {
+	if (rc != 0)
 		rc = folio_cli__fail(cli, rc);
-		goto out;
-	}
-	rc = folio_cli__json_parse(&o, json, strlen(json), err, sizeof(err));
-	if (rc != 0 || !json_object_is_type(o, json_type_object)) {
-		rc = folio_cli__errorf(cli, "document %s: bad JSON from the library: %s", unid,
-				       rc != 0 ? err : "not an object");
-		goto out;
-	}
-	json_object_object_del(o, "_seq");
-	line = folio_cli__json_line(o);
-	if (line == NULL) {
-		rc = folio_cli__errorf(cli, "out of memory");
-		goto out;
-	}
-	rc = folio_cli__println(cli, line, strlen(line));
-out:
-	json_object_put(o);
+	else
+		rc = folio_cli__println(cli, json, strlen(json));
 	free(json);
 	folio_doc_free(doc);
 	return rc;

@@ -775,10 +775,10 @@ int folio_doc_to_json(char **out, const folio_doc *cdoc, unsigned flags)
 		rc = add_field(&b, &first, "_mdate", doc->mdate);
 	if (rc == 0)
 		rc = add_field(&b, &first, "_muser", doc->muser);
-	if (rc == 0 && (flags & FOLIO_JSON_REVISIONS) && doc->revs) {
-		rc = folio_buf__addf(&b, ",\"_revisions\":%s,\"_seq\":%lld", doc->revs,
-				     (long long)doc->seq);
-	}
+	if (rc == 0 && (flags & FOLIO_JSON_REVISIONS) && doc->revs)
+		rc = folio_buf__addf(&b, ",\"_revisions\":%s", doc->revs);
+	if (rc == 0 && (flags & FOLIO_JSON_SEQ) && doc->seq)
+		rc = folio_buf__addf(&b, ",\"_seq\":%lld", (long long)doc->seq);
 	if (rc == 0) {
 		if (is_object) {
 			/* Splice the body's members in after the system fields. */

@@ -972,11 +972,17 @@ static void test_to_json_revisions(void **state)
 		snprintf(gen, sizeof(gen), "%d-", 25 - k);
 		assert_true(strncmp(r, gen, strlen(gen)) == 0);
 	}
+	assert_null(root_get(o, "_seq")); /* only with FOLIO_JSON_SEQ */
+	assert_string_equal(root_str(o, "_rev"), folio_doc_rev(l));
+	json_object_put(o);
+	free(w);
+	assert_ok(folio_doc_to_json(&w, l, FOLIO_JSON_SEQ));
+	o = parse(w);
 	seq = root_get(o, "_seq");
 	assert_non_null(seq);
 	assert_true(json_object_is_type(seq, json_type_int));
 	assert_int_equal(json_object_get_int64(seq), folio_doc_seq(l));
-	assert_string_equal(root_str(o, "_rev"), folio_doc_rev(l));
+	assert_null(root_get(o, "_revisions"));
 	json_object_put(o);
 	free(w);
 	folio_doc_free(l);

@@ -111,14 +111,17 @@ int folio_doc_set_json(folio_doc *doc, const char *json);
 /* Output flags for folio_doc_to_json(). */
 enum {
 	FOLIO_JSON_PRETTY = 1u << 0,    /* indent */
-	FOLIO_JSON_REVISIONS = 1u << 1, /* add `_revisions` (the ancestry) and `_seq` */
-	FOLIO_JSON_NO_META = 1u << 2    /* the body only, like folio_doc_get_json() */
+	FOLIO_JSON_REVISIONS = 1u << 1, /* add `_revisions`, the ancestry, newest first */
+	FOLIO_JSON_NO_META = 1u << 2,   /* the body only, like folio_doc_get_json() */
+	FOLIO_JSON_SEQ = 1u << 3        /* add `_seq`, the document's place in this replica's feed */
 };
 
 /*
  * The document on the wire: its body with the system fields at the root
- * (`_unid`, `_rev`, `_cdate`, `_cuser`, `_mdate`, `_muser`, `_parentid`,
- * `_syncmaster` where set). The caller frees *out with free().
+ * (`_unid`, `_rev`, `_parentid` and `_syncmaster` where set, `_cdate`,
+ * `_cuser`, `_mdate`, `_muser`), then the body's own members. A document
+ * whose body is an array travels as {"_unid":..., ..., "_data":[...]}.
+ * The caller frees *out with free().
  */
 int folio_doc_to_json(char **out, const folio_doc *doc, unsigned flags);
 
