@@ -709,7 +709,7 @@ out:
 	return rc;
 }
 
-int folio_doc_save(folio_doc *doc, unsigned flags)
+static int save_once(folio_doc *doc, unsigned flags)
 {
 	folio_session *ses = doc->st->ses;
 	folio_wres r = {0};
@@ -730,6 +730,19 @@ int folio_doc_save(folio_doc *doc, unsigned flags)
 	return rc;
 }
 
+int folio_doc_save(folio_doc *doc, unsigned flags)
+{
+	int outer = doc->st->ses->depth == 0, rc;
+
+	/* A deadlock victim outside the caller's transaction is tried again, a few times. */
+	for (int attempt = 0;; attempt++) {
+		rc = save_once(doc, flags);
+		if (rc != FOLIO_EDEADLOCK || !outer || attempt == FOLIO__RETRIES)
+			return rc;
+		folio__backoff(attempt);
+	}
+}
+
 /* Erases the rows keyed by docid in every table but the documents'. */
 static int erase_children(folio_store *st, folio_cx *cx, int64_t docid)
 {
@@ -742,7 +755,21 @@ static int erase_children(folio_store *st, folio_cx *cx, int64_t docid)
 	return rc;
 }
 
+static int delete_once(folio_store *st, const char *unid, const char *rev, unsigned flags);
+
 int folio_doc_delete(folio_store *st, const char *unid, const char *rev, unsigned flags)
+{
+	int outer = st->ses->depth == 0, rc;
+
+	for (int attempt = 0;; attempt++) {
+		rc = delete_once(st, unid, rev, flags);
+		if (rc != FOLIO_EDEADLOCK || !outer || attempt == FOLIO__RETRIES)
+			return rc;
+		folio__backoff(attempt);
+	}
+}
+
+static int delete_once(folio_store *st, const char *unid, const char *rev, unsigned flags)
 {
 	folio_session *ses = st->ses;
 	char next[FOLIO_REV_MAX], now[FOLIO_DATE_LEN + 1];

@@ -95,6 +95,8 @@ const char *folio_error_name(int code)
 		return "FOLIO_EFULL";
 	case FOLIO_EREADONLY:
 		return "FOLIO_EREADONLY";
+	case FOLIO_EDEADLOCK:
+		return "FOLIO_EDEADLOCK";
 	default:
 		return "unknown error";
 	}

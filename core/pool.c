@@ -27,8 +27,20 @@ int folio_pool__acquire(folio_cx **out, folio_server *srv)
 	pthread_mutex_lock(&srv->mu);
 	for (;;) {
 		if (srv->n_idle > 0) {
-			*out = srv->idle[--srv->n_idle];
-			break;
+			folio_cx *cx = srv->idle[--srv->n_idle];
+			/*
+			 * A connection that died while idle (the server restarted) is
+			 * replaced, so that the next call reconnects by itself.
+			 */
+			if (folio_cx__alive(cx)) {
+				*out = cx;
+				break;
+			}
+			srv->n_open--;
+			pthread_mutex_unlock(&srv->mu);
+			folio_cx__close(cx);
+			pthread_mutex_lock(&srv->mu);
+			continue;
 		}
 		if (srv->n_open < srv->opts.pool_size) {
 			srv->n_open++;

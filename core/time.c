@@ -1,6 +1,7 @@
 /* The current time as ISO 8601 UTC with milliseconds, and the check of that shape. */
 #include <string.h>
 #include <time.h>
+#include <sodium.h>
 
 #include "util.h"
 
@@ -104,4 +105,18 @@ int folio_time__valid(const char *s)
 	if (digits(s + 20, 3) < 0)
 		return 0;
 	return 1;
+}
+
+void folio__backoff(int attempt)
+{
+	/* 5, 20, 80 ms, with jitter so that two victims do not collide again. */
+	long ms = 5L << (2 * (attempt < 4 ? attempt : 4));
+	struct timespec ts;
+	unsigned r;
+
+	randombytes_buf(&r, sizeof(r));
+	ms += (long)(r % (unsigned)ms);
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (ms % 1000) * 1000000L;
+	nanosleep(&ts, NULL);
 }

@@ -35,6 +35,10 @@ char *folio_buf__take(folio_buf *b);
 
 char *folio__strdup(const char *s); /* NULL in, NULL out; sets ENOMEM on failure */
 
+/* How often a write call retries after FOLIO_EDEADLOCK, and the wait before attempt n + 1. */
+#define FOLIO__RETRIES 3
+void folio__backoff(int attempt);
+
 /* time.c: the current time, ISO 8601 UTC with milliseconds: "2026-11-22T23:14:00.123Z". */
 #define FOLIO_DATE_LEN 24
 void folio_time__now(char out[FOLIO_DATE_LEN + 1]);

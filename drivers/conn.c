@@ -131,6 +131,13 @@ int64_t folio_cx__changes(folio_cx *cx)
 	return cx->drv->changes(cx->conn);
 }
 
+int folio_cx__alive(folio_cx *cx)
+{
+	if (cx->last_rc == FOLIO_EIO)
+		return 0;
+	return !cx->drv->ping || cx->drv->ping(cx->conn) == 0;
+}
+
 int folio_cx__has_last_id(const folio_cx *cx)
 {
 	return cx->drv->last_insert_id != NULL;

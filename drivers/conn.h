@@ -27,6 +27,8 @@ int folio_cx__rollback(folio_cx *cx);
 int64_t folio_cx__changes(folio_cx *cx);
 /* Drops every cached statement (after DDL that changes tables they use). */
 void folio_cx__forget(folio_cx *cx);
+/* 0 when the connection is known to be dead (the driver's ping, or a lost link). */
+int folio_cx__alive(folio_cx *cx);
 /* Whether the driver reports generated keys, and the last one (see sys/driver.h). */
 int folio_cx__has_last_id(const folio_cx *cx);
 int64_t folio_cx__last_id(folio_cx *cx);

@@ -68,6 +68,25 @@ static int strict_utf8(const char *s, size_t len)
  * 0xD800..0xDFFF (U+1D800..U+1DFFF, U+2D800.., ...): it stores U+FFFD. The
  * scanner decodes those pairs right; comparisons with json-c skip them.
  */
+/* The four hex digits at s (not NUL-terminated). */
+static int hex4(const char *s, unsigned long *out)
+{
+	int i;
+
+	*out = 0;
+	for (i = 0; i < 4; i++) {
+		char c = s[i];
+
+		if (c >= '0' && c <= '9')
+			*out = *out * 16 + (unsigned long)(c - '0');
+		else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
+			*out = *out * 16 + (unsigned long)((c | 0x20) - 'a' + 10);
+		else
+			return 0;
+	}
+	return 1;
+}
+
 static int json_c_mangles(const char *s, size_t len)
 {
 	size_t i;
@@ -77,7 +96,7 @@ static int json_c_mangles(const char *s, size_t len)
 	for (i = 0; i + 12 <= len; i++) {
 		if (s[i] != '\\' || s[i + 1] != 'u' || s[i + 6] != '\\' || s[i + 7] != 'u')
 			continue;
-		if (sscanf(s + i + 2, "%4lx", &hi) != 1 || sscanf(s + i + 8, "%4lx", &lo) != 1)
+		if (!hex4(s + i + 2, &hi) || !hex4(s + i + 8, &lo))
 			continue;
 		if ((hi & 0xfc00) == 0xd800 && (lo & 0xfc00) == 0xdc00 && (hi & 0x3e) == 0x36)
 			return 1;

@@ -108,7 +108,8 @@ static void test_error_oom_and_names(void **state)
 	assert_string_equal(folio_error_name(FOLIO_EIO), "FOLIO_EIO");
 	assert_string_equal(folio_error_name(FOLIO_EFULL), "FOLIO_EFULL");
 	assert_string_equal(folio_error_name(FOLIO_EREADONLY), "FOLIO_EREADONLY");
-	assert_string_equal(folio_error_name(-13), "unknown error");
+	assert_string_equal(folio_error_name(-13), "FOLIO_EDEADLOCK");
+	assert_string_equal(folio_error_name(-14), "unknown error");
 	assert_string_equal(folio_error_name(42), "unknown error");
 }
 

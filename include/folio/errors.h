@@ -24,7 +24,14 @@ enum folio_error_code {
 	FOLIO_EBUSY = -9,     /* the pool or the database stayed busy too long */
 	FOLIO_EIO = -10,      /* the engine failed to read or write */
 	FOLIO_EFULL = -11,    /* the disk or the database is full */
-	FOLIO_EREADONLY = -12 /* the database can only be read */
+	FOLIO_EREADONLY = -12, /* the database can only be read */
+	/*
+	 * The engine rolled the transaction back to break a deadlock or a
+	 * serialization conflict. A single write call retries by itself a few
+	 * times before it reports this; inside the caller's own transaction it
+	 * is reported at once, and the caller retries the transaction.
+	 */
+	FOLIO_EDEADLOCK = -13
 };
 
 /*

@@ -14,7 +14,8 @@
  * Errors: a method returns 0 (or FOLIO_ROW for step), or a negative
  * FOLIO_E* code after calling folio_error_set() with one line that names the
  * engine's code (SQLSTATE where there is one) and its message. Map a unique
- * violation to FOLIO_EEXISTS, a lock timeout to FOLIO_EBUSY, a full disk to
+ * violation to FOLIO_EEXISTS, a lock timeout to FOLIO_EBUSY, a deadlock or a
+ * serialization failure (the engine rolled back) to FOLIO_EDEADLOCK, a full disk to
  * FOLIO_EFULL, a read-only database to FOLIO_EREADONLY, a lost connection
  * to FOLIO_EIO.
  */
