@@ -125,6 +125,21 @@ int folio_db_create(folio_session *ses, const char *name)
 	}
 	folio_unid_generate(replica);
 	folio_time__now(now);
+	/* The tables first and the catalog row last: see the end for engines whose DDL commits. */
+	rc = folio_layout__db_create(cx, name);
+	if (rc < 0)
+		goto out;
+	snprintf(sql, sizeof(sql),
+		 "INSERT INTO %s_meta (id, seq, replica, version, cdate) VALUES (1, 0, ?, %d, ?)",
+		 name, FOLIO_SCHEMA_VERSION);
+	rc = run_text2(cx, sql, replica, now);
+	if (rc < 0)
+		goto out;
+	snprintf(sql, sizeof(sql), "INSERT INTO %s_store (name, options) VALUES (?, '{}')", name);
+	for (int i = 0; rc == 0 && predefined_stores[i]; i++)
+		rc = run_text2(cx, sql, predefined_stores[i], NULL);
+	if (rc < 0)
+		goto out;
 	rc = folio_q__prep(&q, cx,
 			   "INSERT INTO folio_catalog (name, replica, cdate, options) "
 			   "VALUES (?, ?, ?, '{}')");
@@ -138,23 +153,21 @@ int folio_db_create(folio_session *ses, const char *name)
 	if (rc == 0)
 		rc = folio_q__run(&q);
 	folio_q__done(&q);
-	if (rc < 0)
-		goto out;
-	rc = folio_layout__db_create(cx, name);
-	if (rc < 0)
-		goto out;
-	snprintf(sql, sizeof(sql),
-		 "INSERT INTO %s_meta (id, seq, replica, version, cdate) VALUES (1, 0, ?, %d, ?)",
-		 name, FOLIO_SCHEMA_VERSION);
-	rc = run_text2(cx, sql, replica, now);
-	if (rc < 0)
-		goto out;
-	snprintf(sql, sizeof(sql), "INSERT INTO %s_store (name, options) VALUES (?, '{}')", name);
-	for (int i = 0; rc == 0 && predefined_stores[i]; i++)
-		rc = run_text2(cx, sql, predefined_stores[i], NULL);
 out:
-	if (rc < 0)
+	if (rc < 0) {
 		folio_error__wrap("creating database %s", name);
+		/*
+		 * Where DDL commits by itself (MariaDB), a rollback leaves the tables:
+		 * take them away, keeping the error that got us here.
+		 */
+		if (rc != FOLIO_EEXISTS && !folio_cx__dialect(cx)->transactional_ddl) {
+			int code = folio_error_code();
+			char msg[1024];
+			snprintf(msg, sizeof(msg), "%s", folio_error_last());
+			folio_layout__db_drop(cx, name);
+			folio_error_set(code, "%s", msg);
+		}
+	}
 	return folio_session__wend(ses, rc);
 }
 
@@ -176,9 +189,10 @@ int folio_db_drop(folio_session *ses, const char *name)
 		rc = folio_error_set(FOLIO_ENOTFOUND, "no database %s", name);
 		goto out;
 	}
-	rc = run_text2(cx, "DELETE FROM folio_catalog WHERE name = ?", name, NULL);
+	/* Tables first: where DDL commits by itself, a drop cut short can simply be run again. */
+	rc = folio_layout__db_drop(cx, name);
 	if (rc == 0)
-		rc = folio_layout__db_drop(cx, name);
+		rc = run_text2(cx, "DELETE FROM folio_catalog WHERE name = ?", name, NULL);
 out:
 	return folio_session__wend(ses, rc);
 }

@@ -183,7 +183,9 @@ int folio_layout__db_drop(folio_cx *cx, const char *db)
 	/* Statements prepared on these tables must go before the tables do. */
 	folio_cx__forget(cx);
 	for (int i = n - 1; i >= 0; i--) {
-		snprintf(sql, sizeof(sql), "DROP TABLE %s_%s", db, folio_layout__tables[i]);
+		snprintf(sql, sizeof(sql), "DROP TABLE %s%s_%s",
+			 folio_cx__dialect(cx)->has_if_not_exists ? "IF EXISTS " : "", db,
+			 folio_layout__tables[i]);
 		rc = folio_cx__exec(cx, sql);
 		if (rc < 0)
 			return rc;

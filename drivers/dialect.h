@@ -21,6 +21,7 @@ typedef struct folio_dialect {
 	int has_if_not_exists; /* CREATE TABLE/INDEX IF NOT EXISTS */
 	int has_partial_index; /* CREATE INDEX ... WHERE */
 	int has_returning;     /* INSERT ... RETURNING */
+	int transactional_ddl; /* CREATE/DROP TABLE inside a transaction roll back with it */
 	/* The clause after ORDER BY for a page: "LIMIT ? OFFSET ?" or DB2's FETCH FIRST. */
 	const char *limit_clause;
 	/* How the engine spells "insert, or do nothing if the key exists". */
