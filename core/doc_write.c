@@ -494,28 +494,23 @@ static char *dup_or(const char *a, const char *b)
  * update of cur's row, or an insert. With `try_insert` the insert does
  * nothing when the UNID is taken: then r->docid stays 0.
  */
-static int write_row(folio_doc *doc, folio_cx *cx, folio_wres *r, current *curp,
-		     const rootidx *root, int try_insert)
+/* The new revision, dates, users and packed metadata of a save over `cur` (empty: none). */
+static int compute_meta(folio_doc *doc, const current *curp, const folio_jspan *body,
+			folio_wres *r, char **meta)
 {
-	const char *text = root->root->p;
-	size_t len = root->root->len;
-	folio_buf scratch[2 * FOLIO_SLOTS];
 	folio_store *st = doc->st;
 	folio_session *ses = st->ses;
 	char rev[FOLIO_REV_MAX], now[FOLIO_DATE_LEN + 1];
-	current cur = *curp;
-	char *meta = NULL;
-	int rc, keep = doc->keep_meta;
-	folio_q q;
+	const current cur = *curp;
+	int keep = doc->keep_meta;
 
-	for (int i = 0; i < 2 * FOLIO_SLOTS; i++)
-		folio_buf__init(&scratch[i], 0);
+	*meta = NULL;
 	folio_time__now(now);
 	if (keep && doc->rev) {
 		r->rev = folio__strdup(doc->rev);
 		r->revs = doc->revs ? folio__strdup(doc->revs) : push_rev(doc->rev, NULL);
 	} else {
-		folio_rev__next(rev, cur.rev, text, len, 0);
+		folio_rev__next(rev, cur.rev, body->p, body->len, 0);
 		r->rev = folio__strdup(rev);
 		r->revs = push_rev(rev, cur.revs);
 	}
@@ -530,18 +525,37 @@ static int write_row(folio_doc *doc, folio_cx *cx, folio_wres *r, current *curp,
 		r->mdate = folio__strdup(now);
 		r->muser = folio__strdup(ses->user);
 	}
-	if (!r->rev || !r->revs || !r->cdate || !r->mdate || !r->muser) {
-		rc = folio_error__oom();
-		goto out;
+	if (r->rev && r->revs && r->cdate && r->mdate && r->muser)
+		*meta = folio_doc__pack_meta(r, doc->parent, doc->syncmaster, st->replica);
+	if (!*meta) {
+		folio_doc__wres_free(r);
+		return folio_error__oom();
 	}
+	return 0;
+}
+
+/*
+ * Writes the row with the metadata in *r and `meta`: an update of cur's row,
+ * or an insert. With `try_insert` the insert does nothing when the UNID is
+ * taken: then r->docid stays 0.
+ */
+static int write_row(folio_doc *doc, folio_cx *cx, folio_wres *r, const char *meta,
+		     const current *curp, const rootidx *root, int try_insert)
+{
+	const char *text = root->root->p;
+	size_t len = root->root->len;
+	folio_buf scratch[2 * FOLIO_SLOTS];
+	folio_store *st = doc->st;
+	folio_session *ses = st->ses;
+	const current cur = *curp;
+	int rc;
+	folio_q q;
+
+	for (int i = 0; i < 2 * FOLIO_SLOTS; i++)
+		folio_buf__init(&scratch[i], 0);
 	rc = folio_seq__next(&r->seq, ses, cx, st->db);
 	if (rc < 0)
 		goto out;
-	meta = folio_doc__pack_meta(r, doc->parent, doc->syncmaster, st->replica);
-	if (!meta) {
-		rc = folio_error__oom();
-		goto out;
-	}
 
 	if (cur.found) {
 		rc = folio_q__prep(&q, cx, st->sql->doc_update);
@@ -613,22 +627,43 @@ static int write_row(folio_doc *doc, folio_cx *cx, folio_wres *r, current *curp,
 out:
 	for (int i = 0; i < 2 * FOLIO_SLOTS; i++)
 		folio_buf__free(&scratch[i]);
-	free(meta);
 	return rc;
 }
 
-int folio_doc__write(folio_doc *doc, folio_cx *cx, unsigned flags, folio_wres *r)
-{
-	folio_store *st = doc->st;
-	folio_session *ses = st->ses;
-	const char *text, *expected;
-	current cur = {0};
+/* What a write needs that does not touch the database (see folio_doc__prepare). */
+struct folio_wprep {
 	folio_jspan span;
 	rootidx root;
-	size_t len;
-	int rc, check, keep = doc->keep_meta;
+	/* The metadata of a first save, computed ahead for the insert-first path. */
+	folio_wres r;
+	char *meta;
+};
 
-	memset(r, 0, sizeof(*r));
+void folio_doc__prep_free(folio_wprep *p)
+{
+	if (!p)
+		return;
+	rootidx_free(&p->root);
+	folio_doc__wres_free(&p->r);
+	free(p->meta);
+	free(p);
+}
+
+/* Whether a write may try a plain insert first (see folio_doc__write_prepared). */
+static int insert_first(const folio_doc *doc, unsigned flags)
+{
+	return (flags & FOLIO_WRITE__TRY_INSERT) && !doc->expect_rev && doc->is_new &&
+	       doc->st->sql->doc_try_insert;
+}
+
+int folio_doc__prepare(folio_wprep **out, folio_doc *doc, unsigned flags)
+{
+	folio_session *ses = doc->st->ses;
+	folio_wprep *p;
+	size_t len;
+	int rc;
+
+	*out = NULL;
 	if (!doc->text) {
 		/* The body was changed through its DOM: its text is written anew. */
 		const char *t = folio_json__text(doc->body, &len);
@@ -637,18 +672,40 @@ int folio_doc__write(folio_doc *doc, folio_cx *cx, unsigned flags, folio_wres *r
 			return folio_error__oom();
 		memcpy(doc->text, t, len + 1);
 	}
-	text = doc->text;
-	len = strlen(text);
-	span.p = text;
-	span.len = len;
-	span.type = text[0] == '[' ? FOLIO_JT_ARRAY : FOLIO_JT_OBJECT;
+	len = strlen(doc->text);
 	if (len > ses->srv->opts.max_doc_size)
 		return folio_error_set(FOLIO_ETOOBIG, "document %s is %zu bytes, over the limit of %zu",
 				       doc->unid, len, ses->srv->opts.max_doc_size);
-	rc = rootidx_build(&root, &span);
-	if (rc < 0)
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return folio_error__oom();
+	p->span.p = doc->text;
+	p->span.len = len;
+	p->span.type = doc->text[0] == '[' ? FOLIO_JT_ARRAY : FOLIO_JT_OBJECT;
+	rc = rootidx_build(&p->root, &p->span);
+	if (rc == 0 && insert_first(doc, flags)) {
+		current none = {0};
+		rc = compute_meta(doc, &none, &p->span, &p->r, &p->meta);
+	}
+	if (rc < 0) {
+		folio_doc__prep_free(p);
 		return rc;
+	}
+	p->root.root = &p->span; /* the index points at the span it was built on */
+	*out = p;
+	return 0;
+}
 
+int folio_doc__write_prepared(folio_doc *doc, folio_cx *cx, unsigned flags, folio_wres *r,
+			      folio_wprep *p)
+{
+	folio_store *st = doc->st;
+	const char *expected;
+	current cur = {0};
+	char *meta = NULL;
+	int rc, check, keep = doc->keep_meta;
+
+	memset(r, 0, sizeof(*r));
 	expected = doc->expect_rev ? doc->expect_rev : (doc->is_new ? NULL : doc->rev);
 	check = (flags & FOLIO_SAVE_CHECK_CONFLICT) || doc->expect_rev;
 	/*
@@ -656,11 +713,15 @@ int folio_doc__write(folio_doc *doc, folio_cx *cx, unsigned flags, folio_wres *r
 	 * look-up first. The insert does nothing if the UNID is taken after all,
 	 * and then the ordinary path below runs.
 	 */
-	if ((flags & FOLIO_WRITE__TRY_INSERT) && !expected && st->sql->doc_try_insert) {
-		rc = write_row(doc, cx, r, &cur, &root, 1);
-		if (rc != 0 || r->docid)
+	if (p->meta && insert_first(doc, flags)) {
+		rc = write_row(doc, cx, &p->r, p->meta, &cur, &p->root, 1);
+		if (rc == 0 && p->r.docid) {
+			*r = p->r;
+			memset(&p->r, 0, sizeof(p->r));
 			goto mirror;
-		folio_doc__wres_free(r);
+		}
+		if (rc < 0)
+			goto out;
 	}
 	rc = find_current(&cur, st, cx, doc->unid);
 	if (rc < 0)
@@ -694,18 +755,33 @@ int folio_doc__write(folio_doc *doc, folio_cx *cx, unsigned flags, folio_wres *r
 		if (rc < 0)
 			goto out;
 	}
-	rc = write_row(doc, cx, r, &cur, &root, 0);
+	rc = compute_meta(doc, &cur, &p->span, r, &meta);
+	if (rc == 0)
+		rc = write_row(doc, cx, r, meta, &cur, &p->root, 0);
 mirror:
 	if (rc < 0)
 		goto out;
-	rc = mirror(doc, cx, r->docid, cur.found, &root);
+	rc = mirror(doc, cx, r->docid, cur.found, &p->root);
 out:
 	if (rc < 0) {
 		folio_error__wrap("saving %s", doc->unid);
 		folio_doc__wres_free(r);
 	}
-	rootidx_free(&root);
+	free(meta);
 	current_free(&cur);
+	return rc;
+}
+
+int folio_doc__write(folio_doc *doc, folio_cx *cx, unsigned flags, folio_wres *r)
+{
+	folio_wprep *p;
+	int rc = folio_doc__prepare(&p, doc, flags);
+
+	memset(r, 0, sizeof(*r));
+	if (rc < 0)
+		return rc;
+	rc = folio_doc__write_prepared(doc, cx, flags, r, p);
+	folio_doc__prep_free(p);
 	return rc;
 }
 

@@ -128,6 +128,16 @@ typedef struct folio_wres {
 /* flags: FOLIO_SAVE_CHECK_CONFLICT, FOLIO_WRITE__TRY_INSERT. Writes inside the caller's
  * write unit. */
 int folio_doc__write(folio_doc *doc, folio_cx *cx, unsigned flags, folio_wres *res);
+/*
+ * The same in two steps: prepare does the work that needs no database (the
+ * body's index; for an insert-first write, the revision and metadata) and
+ * may run on another thread than write_prepared, which does the SQL.
+ */
+typedef struct folio_wprep folio_wprep;
+int folio_doc__prepare(folio_wprep **out, folio_doc *doc, unsigned flags);
+int folio_doc__write_prepared(folio_doc *doc, folio_cx *cx, unsigned flags, folio_wres *res,
+			      folio_wprep *prep);
+void folio_doc__prep_free(folio_wprep *prep);
 void folio_doc__apply(folio_doc *doc, folio_wres *res); /* takes res's strings */
 void folio_doc__wres_free(folio_wres *res);
 /* The packed metadata column (doc.c); the caller frees it. NULL when out of memory. */
