@@ -67,6 +67,7 @@ int folio_session_begin(folio_session *ses)
 {
 	int rc;
 
+	folio_batch__drain(ses->batch);
 	if (ses->depth > 0) {
 		rc = savepoint(ses->txn_cx, "SAVEPOINT", ses->depth + 1);
 		if (rc == 0)
@@ -100,6 +101,7 @@ int folio_session_commit(folio_session *ses)
 {
 	int rc;
 
+	folio_batch__drain(ses->batch);
 	if (ses->depth == 0)
 		return folio_error_set(FOLIO_EINVALID, "commit with no transaction open");
 	if (ses->depth > 1) {
@@ -126,6 +128,7 @@ int folio_session_rollback(folio_session *ses)
 {
 	int rc;
 
+	folio_batch__drain(ses->batch);
 	if (ses->depth == 0)
 		return folio_error_set(FOLIO_EINVALID, "rollback with no transaction open");
 	if (ses->depth > 1) {
@@ -168,6 +171,7 @@ int folio_session__rcx(folio_session *ses, folio_cx **cx)
 {
 	int rc;
 
+	folio_batch__drain(ses->batch);
 	if (ses->txn_cx) {
 		*cx = ses->txn_cx;
 		return 0;

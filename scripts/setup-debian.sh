@@ -4,7 +4,7 @@
 # through sudo when it exists. Debian 12 (bookworm).
 set -euo pipefail
 
-# The build and the tests (issues 1-2).
+# The build and the tests.
 PACKAGES=(
   build-essential
   cmake
@@ -15,13 +15,20 @@ PACKAGES=(
   libcmocka-dev
   clang          # sanitizers and fuzzers
   sqlite3
+  # The PostgreSQL and ODBC drivers (CMakeLists.txt requires libpq and odbc).
+  libpq-dev
+  unixodbc-dev
+  # The backend test matrix (scripts/matrix/): its servers and ODBC drivers.
+  unixodbc
+  postgresql
+  mariadb-server
+  odbc-postgresql
+  odbc-mariadb
+  libsqliteodbc
 )
 
 # ---- To be added by later issues (move a line up into PACKAGES when its
-# ---- code lands; keep this list in step with the CMake find_package calls):
-#   libpq-dev postgresql                              PostgreSQL driver and server
-#   unixodbc-dev odbc-postgresql odbc-mariadb libsqliteodbc   ODBC driver matrix
-#   mariadb-server                                    MariaDB for the ODBC tests
+# ---- code lands; keep this list in step with the CMake pkg_check_modules calls):
 #   slapd ldap-utils libldap2-dev                     LDAP directory
 #   libmicrohttpd-dev                                 folio serve (REST)
 #   libcurl4-openssl-dev                              HTTP replication transport

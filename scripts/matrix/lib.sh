@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034
 # Helpers shared by start.sh and stop.sh (sourced, not run).
 
 # The marker that tells stop.sh a directory is a matrix directory it may remove.

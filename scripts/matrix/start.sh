@@ -61,7 +61,9 @@ fail() {
   warn "FAILED: $msg"
   show_logs "$@"
   undo
-  warn "FAILED: $msg (logs kept in $DIR; scripts/matrix/stop.sh $DIR removes it)"
+  if [ -f "$DIR/$MATRIX_MARKER" ]; then
+    warn "FAILED: $msg (logs kept in $DIR; scripts/matrix/stop.sh $DIR removes it)"
+  fi
   exit 1
 }
 trap 'fail "command failed at start.sh line $LINENO"' ERR
@@ -238,14 +240,14 @@ start_mariadb() {
 
 # ---- ODBC --------------------------------------------------------------------------
 
-# find_driver PACKAGE FILE: the full path of FILE as installed by PACKAGE.
+# find_driver PACKAGE FILE: the full path of FILE as installed by PACKAGE
+# (wherever the multiarch directory is), or nothing.
 find_driver() {
   local path
   path=$(dpkg -L "$1" 2>/dev/null | grep -E "/$2\$" | head -n 1 || true)
-  if [ -z "$path" ] || [ ! -f "$path" ]; then
-    fail "ODBC driver $2 not found (is package $1 installed?)"
+  if [ -n "$path" ] && [ -f "$path" ]; then
+    printf '%s\n' "$path"
   fi
-  printf '%s\n' "$path"
 }
 
 # odbc_check DSN WANT: a query through the driver manager returns WANT.
@@ -262,6 +264,9 @@ setup_odbc() {
   psql_so=$(find_driver odbc-postgresql psqlodbcw.so)
   maria_so=$(find_driver odbc-mariadb libmaodbc.so)
   sqlite_so=$(find_driver libsqliteodbc libsqlite3odbc.so)
+  [ -n "$psql_so" ] || fail "ODBC driver psqlodbcw.so not found (package odbc-postgresql)"
+  [ -n "$maria_so" ] || fail "ODBC driver libmaodbc.so not found (package odbc-mariadb)"
+  [ -n "$sqlite_so" ] || fail "ODBC driver libsqlite3odbc.so not found (package libsqliteodbc)"
   command -v isql >/dev/null || fail "no isql (package unixodbc)"
   mkdir -p "$odbc"
 
@@ -317,15 +322,13 @@ Database = folio
 User = folio
 Password = folio
 Charset = utf8mb4
-Option = 1048578
+Option = 2
 
 [folio_sqlite]
 Driver = FolioSQLite3
 Database = $odbc/folio_sqlite.db
-Timeout = 30000
 StepAPI = 1
 BigInt = 1
-JournalMode = WAL
 EOF
 
   export ODBCSYSINI=$odbc ODBCINI=$odbc/odbc.ini

@@ -1,0 +1,1575 @@
+/*
+ * The ODBC driver: unixODBC behind the folio driver table.
+ *
+ * One environment handle for the process (ODBC 3, made once). One
+ * folio_conn is one SQLHDBC, used by one thread at a time (the pool's
+ * contract). A folio_stmt is an SQLHSTMT prepared once with SQLPrepare; each
+ * step after a reset binds the parameters again and runs SQLExecute, then
+ * SQLFetch gives the rows. Every column of a fetched row is read at once
+ * with SQLGetData into the statement's own buffers, so that the column
+ * accessors can come in any order and any number of times.
+ *
+ * ODBC keeps the diagnostics of a failed call only until the next call on
+ * the same handle: every failure is turned into the folio error right away.
+ */
+#include <assert.h>
+#include <ctype.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sql.h>
+#include <sqlext.h>
+
+#include "odbc_driver.h"
+
+/* Room for the SQL quoted in an error line; the rest is cut. */
+#define SQL_SNIPPET_MAX 160
+/* One diagnostic message; longer ones are cut. */
+#define DIAG_MSG_MAX 512
+/* Text longer than this is bound as SQL_LONGVARCHAR: some drivers cap VARCHAR at 4000/8000. */
+#define VARCHAR_BIND_MAX 4000
+/* The first buffer of a text or binary column; it grows to the longest value read. */
+#define COLUMN_BUF_MIN 256
+/* The largest single value read from a column (folio's documents are far smaller). */
+#define COLUMN_VALUE_MAX ((size_t)1 << 30)
+/* Put in front of SQLite's INSERT/UPDATE/DELETE ... RETURNING (see od_prepare). */
+#define RETURNING_PREFIX "WITH folio_returning AS (SELECT 1) "
+/* A connection string kept for error lines. */
+#define CONNSTR_MAX 4096
+
+typedef enum dialect_id { D_POSTGRESQL, D_MARIADB, D_SQLITE, D_DB2 } dialect_id;
+
+static const char *const dialect_names[] = { "postgresql", "mariadb", "sqlite", "db2" };
+
+struct folio_conn {
+	SQLHDBC dbc;
+	SQLHSTMT xs;  /* for exec(), allocated on first use */
+	char *where;  /* the connection string with passwords hidden, for error lines */
+	dialect_id dialect;
+	int connected;
+	int in_txn;        /* begin() succeeded, commit()/rollback() not yet */
+	int autocommit_off;
+	int no_dead_attr; /* the driver has no SQL_ATTR_CONNECTION_DEAD */
+	int64_t changes;
+};
+
+/* A parameter's value, kept until SQLExecute reads it. */
+typedef struct param {
+	SQLSMALLINT ctype; /* 0: never bound, sent as NULL */
+	SQLSMALLINT sqltype;
+	SQLULEN size;
+	SQLLEN buflen;
+	SQLLEN ind;
+	int64_t i;
+	double d;
+	const void *p;
+} param;
+
+/* A column of the current row. */
+typedef struct column {
+	SQLSMALLINT ctype;  /* read as SQL_C_SBIGINT, _DOUBLE, _CHAR or _BINARY */
+	folio_coltype kind; /* reported when the value is not NULL */
+	int null;
+	int64_t i;
+	double d;
+	char *buf;   /* text or bytes, NUL-terminated; a number's text on demand */
+	size_t len;
+	size_t cap;
+} column;
+
+enum stmt_state { ST_READY, ST_ROWS, ST_DONE };
+
+struct folio_stmt {
+	folio_conn *conn;
+	SQLHSTMT h;
+	char *sql;
+	int writes; /* INSERT, UPDATE, DELETE...: sets changes() */
+	int nparams;
+	param *params;
+	int ncols; /* -1 until the first execution that gave a result */
+	column *cols;
+	enum stmt_state state;
+	int64_t rows;
+};
+
+/*
+ * The environment
+ */
+
+static pthread_once_t env_once = PTHREAD_ONCE_INIT;
+static SQLHENV env = SQL_NULL_HENV;
+static char env_error[DIAG_MSG_MAX + 128];
+
+/*
+ * Diagnostics
+ */
+
+typedef struct diag {
+	char state[6];
+	SQLINTEGER native;
+	char msg[DIAG_MSG_MAX];
+} diag;
+
+/* Removes trailing blanks and line ends, and turns inner line ends into spaces. */
+static void tidy(char *s)
+{
+	size_t n = strlen(s);
+	size_t i;
+
+	while (n > 0 && isspace((unsigned char)s[n - 1]))
+		s[--n] = '\0';
+	for (i = 0; i < n; i++) {
+		if (s[i] == '\n' || s[i] == '\r' || s[i] == '\t')
+			s[i] = ' ';
+	}
+}
+
+/*
+ * Reads the diagnostic records of `h` (now: the next call on the handle
+ * loses them). Keeps the first record that is not a warning (01xxx), or the
+ * first record.
+ */
+static void read_diag(diag *d, SQLSMALLINT type, SQLHANDLE h)
+{
+	SQLCHAR state[6];
+	SQLCHAR msg[DIAG_MSG_MAX];
+	SQLINTEGER native;
+	SQLSMALLINT len;
+	SQLSMALLINT i;
+	int have = 0;
+
+	memset(d, 0, sizeof(*d));
+	for (i = 1; h != SQL_NULL_HANDLE && i <= 16; i++) {
+		SQLRETURN r = SQLGetDiagRec(type, h, i, state, &native, msg, sizeof(msg), &len);
+
+		if (r != SQL_SUCCESS && r != SQL_SUCCESS_WITH_INFO)
+			break;
+		if (have && strncmp((char *)state, "01", 2) == 0)
+			continue;
+		memcpy(d->state, state, sizeof(d->state));
+		d->state[5] = '\0';
+		d->native = native;
+		snprintf(d->msg, sizeof(d->msg), "%s", (char *)msg);
+		have = 1;
+		if (strncmp(d->state, "01", 2) != 0)
+			break;
+	}
+	if (!have) {
+		memcpy(d->state, "HY000", 6);
+		snprintf(d->msg, sizeof(d->msg), "the ODBC driver gave no diagnostic");
+	}
+	tidy(d->msg);
+}
+
+static int state_is(const diag *d, const char *s)
+{
+	return strcmp(d->state, s) == 0;
+}
+
+static int state_class(const diag *d, const char *cls)
+{
+	return strncmp(d->state, cls, 2) == 0;
+}
+
+/* 1 when the message holds `needle`, in any case. */
+static int msg_has(const diag *d, const char *needle)
+{
+	size_t n = strlen(needle);
+	const char *p;
+
+	for (p = d->msg; *p; p++) {
+		if (strncasecmp(p, needle, n) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * The folio code for a diagnostic. Native codes are the engine's own:
+ * MariaDB's error numbers, SQLite's result codes (as the SQLite ODBC driver
+ * passes them).
+ */
+static int code_of(const folio_conn *c, const diag *d)
+{
+	long n = (long)d->native;
+	int maria = c && c->dialect == D_MARIADB;
+	int lite = c && c->dialect == D_SQLITE;
+
+	if (state_is(d, "23505") || (maria && (n == 1062 || n == 1586)) ||
+	    (lite && state_class(d, "23") && msg_has(d, "unique")) ||
+	    (lite && (n == 19 || n == 2067 || n == 1555) && msg_has(d, "unique constraint")))
+		return FOLIO_EEXISTS;
+	if (state_is(d, "40001") || state_is(d, "40P01") || (maria && n == 1213))
+		return FOLIO_EDEADLOCK;
+	if (state_is(d, "HYT00") || state_is(d, "HYT01") || state_is(d, "55P03") ||
+	    (maria && n == 1205) || (lite && (n == 5 || n == 6)))
+		return FOLIO_EBUSY;
+	if (state_class(d, "08") || state_is(d, "57P01") || state_is(d, "57P02") ||
+	    state_is(d, "57P03") || (maria && (n == 2006 || n == 2013)))
+		return FOLIO_EIO;
+	if (state_is(d, "53100") || (maria && (n == 1021 || n == 1114)) || (lite && n == 13))
+		return FOLIO_EFULL;
+	if (state_is(d, "25006") || (maria && (n == 1290 || n == 1792)) || (lite && n == 8))
+		return FOLIO_EREADONLY;
+	if (state_class(d, "28") || (maria && n == 1045))
+		return FOLIO_EACCESS;
+	if (state_is(d, "HY001"))
+		return FOLIO_ENOMEM;
+	if (state_class(d, "22"))
+		return FOLIO_EINVALID;
+	return FOLIO_ERROR;
+}
+
+/* Copies the start of `sql` onto one line, cut with "..." when long. */
+static void snippet(char *out, size_t size, const char *sql)
+{
+	size_t i;
+
+	for (i = 0; sql[i] && i + 1 < size; i++) {
+		char c = sql[i];
+		out[i] = (c == '\n' || c == '\r' || c == '\t') ? ' ' : c;
+	}
+	out[i] = '\0';
+	if (sql[i] && size > 4)
+		memcpy(out + size - 4, "...", 4);
+}
+
+/*
+ * Sets the thread's error from the diagnostics of `h` after a failed call,
+ * naming the start of `sql` when given, and returns the folio code.
+ */
+static int fail(folio_conn *c, SQLSMALLINT type, SQLHANDLE h, const char *sql)
+{
+	char snip[SQL_SNIPPET_MAX];
+	char native[32] = "";
+	diag d;
+	int code;
+
+	read_diag(&d, type, h);
+	code = code_of(c, &d);
+	/* psqlodbc's native codes are its own, not PostgreSQL's: the SQLSTATE says it all. */
+	if (d.native != 0 && !(c && c->dialect == D_POSTGRESQL))
+		snprintf(native, sizeof(native), ", native %ld", (long)d.native);
+	if (!sql)
+		return folio_error_set(code, "odbc: %s (SQLSTATE %s%s)", d.msg, d.state, native);
+	snippet(snip, sizeof(snip), sql);
+	return folio_error_set(code, "odbc: %s (SQLSTATE %s%s) in: %s", d.msg, d.state, native,
+			       snip);
+}
+
+static int oom(void)
+{
+	return folio_error_set(FOLIO_ENOMEM, "out of memory");
+}
+
+/*
+ * SQL text
+ */
+
+/* Skips a quoted run starting at p (the opening quote); returns the byte after it. */
+static const char *skip_quoted(const char *p, int backslash)
+{
+	char q = *p++;
+
+	while (*p) {
+		if (backslash && *p == '\\' && p[1]) {
+			p += 2;
+			continue;
+		}
+		if (*p == q) {
+			if (p[1] == q) { /* a doubled quote stands for itself */
+				p += 2;
+				continue;
+			}
+			return p + 1;
+		}
+		p++;
+	}
+	return p;
+}
+
+/*
+ * Skips the string, quoted identifier or comment starting at p; returns p
+ * when none starts there. MariaDB also escapes quotes with a backslash.
+ */
+static const char *skip_span(const char *p, int backslash)
+{
+	if (*p == '\'')
+		return skip_quoted(p, backslash);
+	if (*p == '"' || *p == '`')
+		return skip_quoted(p, 0);
+	if (p[0] == '-' && p[1] == '-')
+		return p + strcspn(p, "\n");
+	if (p[0] == '/' && p[1] == '*') {
+		const char *end = strstr(p + 2, "*/");
+		return end ? end + 2 : p + strlen(p);
+	}
+	return p;
+}
+
+/*
+ * Counts the `?` placeholders outside strings, quoted identifiers and
+ * comments (SQLNumParams is missing from some drivers, and others only know
+ * after a round trip).
+ */
+static int count_params(const char *sql, int backslash)
+{
+	const char *p = sql;
+	int n = 0;
+
+	while (*p) {
+		const char *q = skip_span(p, backslash);
+
+		if (q != p) {
+			p = q;
+			continue;
+		}
+		if (*p == '?')
+			n++;
+		p++;
+	}
+	return n;
+}
+
+static int is_word_char(char c)
+{
+	return isalnum((unsigned char)c) || c == '_';
+}
+
+/* 1 when the keyword `word` appears in `sql` outside strings and comments. */
+static int has_keyword(const char *sql, const char *word, int backslash)
+{
+	size_t n = strlen(word);
+	const char *p = sql;
+
+	while (*p) {
+		const char *q = skip_span(p, backslash);
+
+		if (q != p) {
+			p = q;
+			continue;
+		}
+		if ((p == sql || !is_word_char(p[-1])) && strncasecmp(p, word, n) == 0 &&
+		    !is_word_char(p[n]))
+			return 1;
+		p++;
+	}
+	return 0;
+}
+
+/* 1 when the statement changes rows (its row count is changes()). */
+static int is_write(const char *sql)
+{
+	static const char *const verbs[] = { "INSERT", "UPDATE", "DELETE", "REPLACE", "MERGE" };
+	const char *p = sql;
+	size_t i;
+
+	while (*p && (isspace((unsigned char)*p) || *p == '('))
+		p++;
+	for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
+		size_t n = strlen(verbs[i]);
+
+		if (strncasecmp(p, verbs[i], n) == 0 && !is_word_char(p[n]))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Connection strings
+ */
+
+/* The end of the value starting at v: a {braced} value may hold ';' ("}}" is a '}'). */
+static const char *value_end(const char *v)
+{
+	if (*v == '{') {
+		const char *p = v + 1;
+
+		while (*p) {
+			if (*p == '}') {
+				if (p[1] == '}') {
+					p += 2;
+					continue;
+				}
+				p++;
+				break;
+			}
+			p++;
+		}
+		return p + strcspn(p, ";");
+	}
+	return v + strcspn(v, ";");
+}
+
+/* 1 when the key [k, k + n) names `name`, blanks around it ignored, any case. */
+static int key_is(const char *k, size_t n, const char *name)
+{
+	size_t len = strlen(name);
+
+	while (n > 0 && isspace((unsigned char)*k)) {
+		k++;
+		n--;
+	}
+	while (n > 0 && isspace((unsigned char)k[n - 1]))
+		n--;
+	return n == len && strncasecmp(k, name, len) == 0;
+}
+
+/*
+ * Finds the value of key `name` in a connection string: returns its start
+ * and sets *len, or NULL.
+ */
+static const char *find_key(const char *cs, const char *name, size_t *len)
+{
+	const char *p = cs;
+
+	while (*p) {
+		size_t klen = strcspn(p, "=;");
+		const char *v;
+		const char *end;
+
+		if (p[klen] != '=') {
+			p += klen;
+			if (*p == ';')
+				p++;
+			continue;
+		}
+		v = p + klen + 1;
+		end = value_end(v);
+		if (key_is(p, klen, name)) {
+			*len = (size_t)(end - v);
+			return v;
+		}
+		p = *end == ';' ? end + 1 : end;
+	}
+	return NULL;
+}
+
+/* A copy of a connection string with the values of PWD and PASSWORD as "***". */
+static char *hide_passwords(const char *cs)
+{
+	size_t n = strlen(cs);
+	size_t cap = n * 4 + 16;
+	char *out = malloc(cap);
+	const char *p = cs;
+	size_t o = 0;
+
+	if (!out)
+		return NULL;
+	while (*p) {
+		size_t klen = strcspn(p, "=;");
+		const char *v;
+		const char *end;
+
+		if (p[klen] != '=') {
+			klen += p[klen] == ';';
+			memcpy(out + o, p, klen);
+			o += klen;
+			p += klen;
+			continue;
+		}
+		v = p + klen + 1;
+		end = value_end(v);
+		memcpy(out + o, p, klen + 1);
+		o += klen + 1;
+		if (key_is(p, klen, "PWD") || key_is(p, klen, "PASSWORD")) {
+			memcpy(out + o, "***", 3);
+			o += 3;
+		} else {
+			memcpy(out + o, v, (size_t)(end - v));
+			o += (size_t)(end - v);
+		}
+		p = end;
+		if (*p == ';')
+			out[o++] = *p++;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+/*
+ * The environment, made once for the process.
+ */
+
+static void env_init(void)
+{
+	SQLHENV h = SQL_NULL_HENV;
+	SQLRETURN r;
+	diag d;
+
+	r = SQLAllocHandle(SQL_HANDLE_ENV, SQL_NULL_HANDLE, &h);
+	if (!SQL_SUCCEEDED(r)) {
+		snprintf(env_error, sizeof(env_error),
+			 "odbc: cannot allocate an ODBC environment handle (SQLRETURN %d)", (int)r);
+		return;
+	}
+	r = SQLSetEnvAttr(h, SQL_ATTR_ODBC_VERSION, (SQLPOINTER)SQL_OV_ODBC3, 0);
+	if (!SQL_SUCCEEDED(r)) {
+		read_diag(&d, SQL_HANDLE_ENV, h);
+		snprintf(env_error, sizeof(env_error), "odbc: cannot ask for ODBC 3: %s (SQLSTATE %s)",
+			 d.msg, d.state);
+		SQLFreeHandle(SQL_HANDLE_ENV, h);
+		return;
+	}
+	env = h;
+}
+
+/*
+ * Dialects, from the DBMS the driver reports
+ */
+
+typedef struct dbms_rule {
+	const char *prefix; /* SQL_DBMS_NAME starts with it, any case */
+	dialect_id dialect;
+	int major, minor, patch; /* the oldest version that has what folio needs */
+	const char *needs;
+} dbms_rule;
+
+static const dbms_rule dbms_rules[] = {
+	{ "PostgreSQL", D_POSTGRESQL, 9, 5, 0, "INSERT ... ON CONFLICT" },
+	{ "MariaDB", D_MARIADB, 10, 2, 2, "3072-byte index keys" },
+	{ "MySQL", D_MARIADB, 8, 0, 0, "3072-byte index keys" },
+	{ "SQLite", D_SQLITE, 3, 35, 0, "RETURNING" },
+	{ "DB2", D_DB2, 11, 1, 0, "OFFSET ... ROWS FETCH FIRST" },
+};
+
+/* Reads "major.minor.patch" from the first digit on; missing parts are 0. */
+static void parse_version(const char *s, int v[3])
+{
+	int i;
+
+	v[0] = v[1] = v[2] = 0;
+	while (*s && !isdigit((unsigned char)*s))
+		s++;
+	for (i = 0; i < 3 && isdigit((unsigned char)*s); i++) {
+		v[i] = (int)strtol(s, (char **)&s, 10);
+		if (*s != '.')
+			break;
+		s++;
+	}
+}
+
+static int get_info(folio_conn *c, SQLUSMALLINT what, char *buf, SQLSMALLINT size)
+{
+	SQLSMALLINT len = 0;
+	SQLRETURN r = SQLGetInfo(c->dbc, what, buf, size, &len);
+
+	if (!SQL_SUCCEEDED(r))
+		return fail(c, SQL_HANDLE_DBC, c->dbc, NULL);
+	return 0;
+}
+
+static int detect_dialect(folio_conn *c)
+{
+	char name[128] = "";
+	char ver[128] = "";
+	const char *v = ver;
+	const dbms_rule *rule = NULL;
+	int have[3];
+	size_t i;
+	int rc;
+
+	rc = get_info(c, SQL_DBMS_NAME, name, sizeof(name));
+	if (rc == 0)
+		rc = get_info(c, SQL_DBMS_VER, ver, sizeof(ver));
+	if (rc < 0)
+		return rc;
+	for (i = 0; i < sizeof(dbms_rules) / sizeof(dbms_rules[0]); i++) {
+		if (strncasecmp(name, dbms_rules[i].prefix, strlen(dbms_rules[i].prefix)) == 0) {
+			rule = &dbms_rules[i];
+			break;
+		}
+	}
+	/* A MariaDB server seen through a MySQL driver says "5.5.5-10.11.6-MariaDB". */
+	if (rule && rule->dialect == D_MARIADB && strstr(ver, "MariaDB")) {
+		rule = &dbms_rules[1];
+		if (strncmp(ver, "5.5.5-", 6) == 0)
+			v = ver + 6;
+	}
+	if (!rule)
+		return folio_error_set(FOLIO_EINVALID,
+				       "odbc: DBMS '%s' is not supported (folio speaks PostgreSQL, "
+				       "MariaDB, MySQL, SQLite and DB2)",
+				       name);
+	parse_version(v, have);
+	if (have[0] < rule->major ||
+	    (have[0] == rule->major &&
+	     (have[1] < rule->minor || (have[1] == rule->minor && have[2] < rule->patch))))
+		return folio_error_set(FOLIO_EINVALID,
+				       "odbc: %s %s is too old: folio needs %s %d.%d.%d or later "
+				       "(for %s)",
+				       name, ver, rule->prefix, rule->major, rule->minor, rule->patch,
+				       rule->needs);
+	c->dialect = rule->dialect;
+	return 0;
+}
+
+/*
+ * Statements without parameters or results
+ */
+
+static int od_exec(folio_conn *c, const char *sql)
+{
+	SQLRETURN r;
+	SQLLEN n = -1;
+	int code = 0;
+
+	if (!c->xs) {
+		r = SQLAllocHandle(SQL_HANDLE_STMT, c->dbc, &c->xs);
+		if (!SQL_SUCCEEDED(r)) {
+			c->xs = SQL_NULL_HSTMT;
+			return fail(c, SQL_HANDLE_DBC, c->dbc, sql);
+		}
+	}
+	r = SQLExecDirect(c->xs, (SQLCHAR *)sql, SQL_NTS);
+	if (r == SQL_NO_DATA) {
+		if (is_write(sql))
+			c->changes = 0;
+	} else if (!SQL_SUCCEEDED(r)) {
+		code = fail(c, SQL_HANDLE_STMT, c->xs, sql);
+	} else if (is_write(sql) && SQL_SUCCEEDED(SQLRowCount(c->xs, &n))) {
+		c->changes = n < 0 ? 0 : (int64_t)n;
+	}
+	/* Discards any result (a PRAGMA's row). */
+	SQLFreeStmt(c->xs, SQL_CLOSE);
+	return code;
+}
+
+/*
+ * Connections
+ */
+
+static void close_conn(folio_conn *c)
+{
+	if (!c)
+		return;
+	if (c->connected) {
+		if (c->autocommit_off)
+			SQLEndTran(SQL_HANDLE_DBC, c->dbc, SQL_ROLLBACK);
+		else if (c->in_txn)
+			od_exec(c, "ROLLBACK");
+		if (c->xs)
+			SQLFreeHandle(SQL_HANDLE_STMT, c->xs);
+		SQLDisconnect(c->dbc);
+	}
+	if (c->dbc)
+		SQLFreeHandle(SQL_HANDLE_DBC, c->dbc);
+	free(c->where);
+	free(c);
+}
+
+/*
+ * MariaDB counts an UPDATE that matched a row but left it as it was as no
+ * change, unless the client asks for found rows (Connector/ODBC OPTION bit
+ * 2). folio's changes() means rows matched, as SQLite and PostgreSQL count.
+ * Returns the connection string with the bit set, or NULL when it is set.
+ */
+static char *with_found_rows(const char *cs, int *code)
+{
+	const char *keys[] = { "OPTION", "OPTIONS" };
+	const char *v = NULL;
+	size_t vlen = 0;
+	unsigned long opt = 0;
+	char *out;
+	size_t i;
+
+	*code = 0;
+	for (i = 0; i < 2 && !v; i++)
+		v = find_key(cs, keys[i], &vlen);
+	if (v) {
+		char num[32];
+
+		snprintf(num, sizeof(num), "%.*s", (int)(vlen < 31 ? vlen : 31), v);
+		opt = strtoul(num, NULL, 10);
+		if (opt & 2)
+			return NULL;
+	}
+	out = malloc(strlen(cs) + 48);
+	if (!out) {
+		*code = oom();
+		return NULL;
+	}
+	if (v) {
+		size_t head = (size_t)(v - cs);
+
+		memcpy(out, cs, head);
+		sprintf(out + head, "%lu%s", opt | 2, v + vlen);
+	} else {
+		size_t n = strlen(cs);
+
+		sprintf(out, "%s%sOPTION=2", cs, n > 0 && cs[n - 1] != ';' ? ";" : "");
+	}
+	return out;
+}
+
+static int driver_connect(folio_conn *c, const char *cs)
+{
+	SQLCHAR done[1024];
+	SQLSMALLINT done_len = 0;
+	SQLRETURN r;
+	diag d;
+	int code;
+
+	r = SQLAllocHandle(SQL_HANDLE_DBC, env, &c->dbc);
+	if (!SQL_SUCCEEDED(r)) {
+		c->dbc = SQL_NULL_HDBC;
+		read_diag(&d, SQL_HANDLE_ENV, env);
+		return folio_error_set(FOLIO_ERROR, "odbc: cannot connect to %s: [%s] %s", c->where,
+				       d.state, d.msg);
+	}
+	r = SQLDriverConnect(c->dbc, NULL, (SQLCHAR *)cs, SQL_NTS, done, sizeof(done), &done_len,
+			     SQL_DRIVER_NOPROMPT);
+	if (SQL_SUCCEEDED(r)) {
+		c->connected = 1;
+		return 0;
+	}
+	read_diag(&d, SQL_HANDLE_DBC, c->dbc);
+	/* unixODBC reports a driver it cannot load as 01000 "Can't open lib". */
+	if (state_is(&d, "IM002") || state_is(&d, "IM003") || msg_has(&d, "Can't open lib"))
+		code = FOLIO_EINVALID;
+	else if (state_class(&d, "28") || msg_has(&d, "password authentication failed") ||
+		 msg_has(&d, "Access denied for user"))
+		code = FOLIO_EACCESS;
+	else if (state_class(&d, "08"))
+		code = FOLIO_EIO;
+	else
+		code = FOLIO_ERROR;
+	return folio_error_set(code, "odbc: cannot connect to %s: [%s] %s", c->where, d.state,
+			       d.msg);
+}
+
+/* Session settings: the lock wait, SQLite's journal. */
+static int configure(folio_conn *c, const char *cs, const folio_connect_options *opts)
+{
+	int ms = FOLIO_ODBC_BUSY_TIMEOUT_MS;
+	size_t len;
+	char sql[96];
+	int rc;
+
+	if (opts && opts->busy_timeout_ms != 0)
+		ms = opts->busy_timeout_ms;
+	switch (c->dialect) {
+	case D_POSTGRESQL:
+		/* lock_timeout 0 waits for ever: "no wait" is the shortest wait. */
+		snprintf(sql, sizeof(sql), "SET lock_timeout = %d", ms < 0 ? 1 : ms);
+		break;
+	case D_MARIADB:
+		snprintf(sql, sizeof(sql), "SET SESSION innodb_lock_wait_timeout = %d",
+			 ms < 0 ? 1 : (ms + 999) / 1000);
+		break;
+	case D_SQLITE:
+		if (!find_key(cs, "JournalMode", &len)) {
+			/* An in-memory database answers "memory", and that is fine. */
+			rc = od_exec(c, "PRAGMA journal_mode=WAL");
+			if (rc < 0)
+				return rc;
+		}
+		snprintf(sql, sizeof(sql), "PRAGMA busy_timeout = %d", ms < 0 ? 0 : ms);
+		break;
+	case D_DB2:
+		if (ms < 0)
+			snprintf(sql, sizeof(sql), "SET CURRENT LOCK TIMEOUT NOT WAIT");
+		else
+			snprintf(sql, sizeof(sql), "SET CURRENT LOCK TIMEOUT %d", (ms + 999) / 1000);
+		break;
+	}
+	return od_exec(c, sql);
+}
+
+static int od_connect(folio_conn **out, const char *url, const folio_connect_options *opts)
+{
+	const char *colon = strchr(url, ':');
+	const char *cs = colon ? colon + 1 : "";
+	char *again = NULL;
+	folio_conn *c = NULL;
+	int code;
+
+	assert(out && url);
+	*out = NULL;
+	if (!*cs)
+		return folio_error_set(FOLIO_EINVALID,
+				       "odbc: no connection string in '%.64s' (expected "
+				       "odbc:DSN=name;UID=user;PWD=secret or odbc:DRIVER={...};...)",
+				       url);
+	if (strlen(cs) > CONNSTR_MAX)
+		return folio_error_set(FOLIO_EINVALID,
+				       "odbc: the connection string is over %d bytes", CONNSTR_MAX);
+	pthread_once(&env_once, env_init);
+	if (!env)
+		return folio_error_set(FOLIO_ERROR, "%s", env_error);
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return oom();
+	c->where = hide_passwords(cs);
+	if (!c->where) {
+		code = oom();
+		goto out;
+	}
+	code = driver_connect(c, cs);
+	if (code < 0)
+		goto out;
+	code = detect_dialect(c);
+	if (code < 0)
+		goto out;
+	if (c->dialect == D_MARIADB) {
+		again = with_found_rows(cs, &code);
+		if (code < 0)
+			goto out;
+		if (again) {
+			/* Found rows is chosen at the handshake: connect once more with it. */
+			SQLDisconnect(c->dbc);
+			SQLFreeHandle(SQL_HANDLE_DBC, c->dbc);
+			c->dbc = SQL_NULL_HDBC;
+			c->connected = 0;
+			code = driver_connect(c, again);
+			if (code < 0)
+				goto out;
+		}
+	}
+	code = configure(c, cs, opts);
+	if (code < 0)
+		goto out;
+	*out = c;
+	c = NULL;
+out:
+	free(again);
+	close_conn(c);
+	return code;
+}
+
+static void od_disconnect(folio_conn *conn)
+{
+	close_conn(conn);
+}
+
+static const char *od_dialect(folio_conn *conn)
+{
+	return dialect_names[conn->dialect];
+}
+
+/*
+ * Prepared statements
+ */
+
+static int od_prepare(folio_stmt **out, folio_conn *conn, const char *sql)
+{
+	folio_stmt *s = NULL;
+	char *text = NULL;
+	SQLRETURN r;
+	int code;
+
+	*out = NULL;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return oom();
+	s->conn = conn;
+	s->ncols = -1;
+	s->writes = is_write(sql);
+	s->nparams = count_params(sql, conn->dialect == D_MARIADB);
+	s->sql = strdup(sql);
+	s->params = calloc((size_t)(s->nparams > 0 ? s->nparams : 1), sizeof(*s->params));
+	if (!s->sql || !s->params) {
+		code = oom();
+		goto out;
+	}
+	r = SQLAllocHandle(SQL_HANDLE_STMT, conn->dbc, &s->h);
+	if (!SQL_SUCCEEDED(r)) {
+		s->h = SQL_NULL_HSTMT;
+		code = fail(conn, SQL_HANDLE_DBC, conn->dbc, sql);
+		goto out;
+	}
+	if (conn->dialect == D_SQLITE && s->writes && has_keyword(sql, "RETURNING", 0)) {
+		/*
+		 * The SQLite ODBC driver returns rows only for statements that
+		 * start with SELECT, PRAGMA or WITH, and runs INSERT ... RETURNING
+		 * as a statement without a result. A common table expression in
+		 * front makes it a query to the driver and changes nothing for
+		 * SQLite. Error lines still quote the statement as given.
+		 */
+		size_t n = strlen(RETURNING_PREFIX) + strlen(sql) + 1;
+
+		text = malloc(n);
+		if (!text) {
+			code = oom();
+			goto out;
+		}
+		snprintf(text, n, "%s%s", RETURNING_PREFIX, sql);
+	}
+	r = SQLPrepare(s->h, (SQLCHAR *)(text ? text : sql), SQL_NTS);
+	if (!SQL_SUCCEEDED(r)) {
+		code = fail(conn, SQL_HANDLE_STMT, s->h, sql);
+		goto out;
+	}
+	*out = s;
+	s = NULL;
+	code = 0;
+out:
+	free(text);
+	if (s) {
+		if (s->h)
+			SQLFreeHandle(SQL_HANDLE_STMT, s->h);
+		free(s->params);
+		free(s->sql);
+		free(s);
+	}
+	return code;
+}
+
+static void free_columns(folio_stmt *s)
+{
+	int i;
+
+	for (i = 0; s->cols && i < s->ncols; i++)
+		free(s->cols[i].buf);
+	free(s->cols);
+	s->cols = NULL;
+	s->ncols = -1;
+}
+
+static void od_finalize(folio_stmt *stmt)
+{
+	if (!stmt)
+		return;
+	if (stmt->h)
+		SQLFreeHandle(SQL_HANDLE_STMT, stmt->h);
+	free_columns(stmt);
+	free(stmt->params);
+	free(stmt->sql);
+	free(stmt);
+}
+
+static int od_reset(folio_stmt *stmt)
+{
+	/*
+	 * Closing a cursor that a failed step left behind can fail again on
+	 * a lost connection; that was reported by the step already, so the
+	 * detail is not overwritten here.
+	 */
+	SQLFreeStmt(stmt->h, SQL_CLOSE);
+	SQLFreeStmt(stmt->h, SQL_RESET_PARAMS);
+	memset(stmt->params, 0, sizeof(*stmt->params) * (size_t)stmt->nparams);
+	stmt->state = ST_READY;
+	stmt->rows = 0;
+	return 0;
+}
+
+/*
+ * Parameters
+ */
+
+static param *param_at(folio_stmt *s, int idx, int *code)
+{
+	char snip[SQL_SNIPPET_MAX];
+
+	if (idx < 1 || idx > s->nparams) {
+		snippet(snip, sizeof(snip), s->sql);
+		*code = folio_error_set(FOLIO_EINVALID,
+					"odbc: no parameter %d (the statement has %d) in: %s", idx,
+					s->nparams, snip);
+		return NULL;
+	}
+	/* Binding again after the statement ran starts a new execution. */
+	if (s->state != ST_READY)
+		od_reset(s);
+	*code = 0;
+	return &s->params[idx - 1];
+}
+
+static int od_bind_null(folio_stmt *stmt, int idx)
+{
+	int code;
+	param *p = param_at(stmt, idx, &code);
+
+	if (!p)
+		return code;
+	p->ctype = SQL_C_CHAR;
+	p->sqltype = SQL_VARCHAR;
+	p->size = 1;
+	p->buflen = 0;
+	p->ind = SQL_NULL_DATA;
+	p->p = NULL;
+	return 0;
+}
+
+static int od_bind_int64(folio_stmt *stmt, int idx, int64_t v)
+{
+	int code;
+	param *p = param_at(stmt, idx, &code);
+
+	if (!p)
+		return code;
+	p->ctype = SQL_C_SBIGINT;
+	p->sqltype = SQL_BIGINT;
+	p->size = 19;
+	p->i = v;
+	p->p = &p->i;
+	p->buflen = sizeof(p->i);
+	p->ind = 0;
+	return 0;
+}
+
+static int od_bind_double(folio_stmt *stmt, int idx, double v)
+{
+	int code;
+	param *p = param_at(stmt, idx, &code);
+
+	if (!p)
+		return code;
+	p->ctype = SQL_C_DOUBLE;
+	p->sqltype = SQL_DOUBLE;
+	p->size = 15;
+	p->d = v;
+	p->p = &p->d;
+	p->buflen = sizeof(p->d);
+	p->ind = 0;
+	return 0;
+}
+
+static int od_bind_text(folio_stmt *stmt, int idx, const char *v, size_t len)
+{
+	int code;
+	param *p = param_at(stmt, idx, &code);
+
+	assert(v || len == 0);
+	if (!p)
+		return code;
+	/* The caller keeps the buffer until the statement is stepped or reset (driver.h). */
+	p->ctype = SQL_C_CHAR;
+	p->sqltype = len > VARCHAR_BIND_MAX ? SQL_LONGVARCHAR : SQL_VARCHAR;
+	p->size = len > 0 ? (SQLULEN)len : 1;
+	p->p = v ? v : "";
+	p->buflen = (SQLLEN)len;
+	p->ind = (SQLLEN)len;
+	return 0;
+}
+
+static int od_bind_blob(folio_stmt *stmt, int idx, const void *v, size_t len)
+{
+	int code;
+	param *p = param_at(stmt, idx, &code);
+
+	assert(v || len == 0);
+	if (!p)
+		return code;
+	p->ctype = SQL_C_BINARY;
+	p->sqltype = SQL_LONGVARBINARY;
+	p->size = len > 0 ? (SQLULEN)len : 1;
+	p->p = v ? v : "";
+	p->buflen = (SQLLEN)len;
+	p->ind = (SQLLEN)len;
+	return 0;
+}
+
+/*
+ * Running and fetching
+ */
+
+static int bind_all(folio_stmt *s)
+{
+	int i;
+
+	for (i = 0; i < s->nparams; i++) {
+		param *p = &s->params[i];
+		SQLRETURN r;
+
+		if (p->ctype == 0) {
+			/* Never bound: NULL, as SQLite takes it. */
+			p->ctype = SQL_C_CHAR;
+			p->sqltype = SQL_VARCHAR;
+			p->size = 1;
+			p->ind = SQL_NULL_DATA;
+		}
+		r = SQLBindParameter(s->h, (SQLUSMALLINT)(i + 1), SQL_PARAM_INPUT, p->ctype,
+				     p->sqltype, p->size, 0, (SQLPOINTER)p->p, p->buflen, &p->ind);
+		if (!SQL_SUCCEEDED(r))
+			return fail(s->conn, SQL_HANDLE_STMT, s->h, s->sql);
+	}
+	return 0;
+}
+
+/* How a column of this SQL type is read, and what it reports. */
+static void column_kind(column *c, SQLSMALLINT type, SQLULEN size, SQLSMALLINT digits)
+{
+	switch (type) {
+	case SQL_BIT:
+	case SQL_TINYINT:
+	case SQL_SMALLINT:
+	case SQL_INTEGER:
+	case SQL_BIGINT:
+		c->ctype = SQL_C_SBIGINT;
+		c->kind = FOLIO_COL_INT;
+		break;
+	case SQL_REAL:
+	case SQL_FLOAT:
+	case SQL_DOUBLE:
+		c->ctype = SQL_C_DOUBLE;
+		c->kind = FOLIO_COL_DOUBLE;
+		break;
+	case SQL_DECIMAL:
+	case SQL_NUMERIC:
+		/* As text: exact both ways, whatever the precision (a SUM, a COUNT on MariaDB). */
+		c->ctype = SQL_C_CHAR;
+		c->kind = digits == 0 && size <= 18 ? FOLIO_COL_INT : FOLIO_COL_DOUBLE;
+		break;
+	case SQL_BINARY:
+	case SQL_VARBINARY:
+	case SQL_LONGVARBINARY:
+		c->ctype = SQL_C_BINARY;
+		c->kind = FOLIO_COL_BLOB;
+		break;
+	default:
+		c->ctype = SQL_C_CHAR;
+		c->kind = FOLIO_COL_TEXT;
+		break;
+	}
+}
+
+static int describe(folio_stmt *s)
+{
+	SQLSMALLINT n = 0;
+	SQLRETURN r;
+	int i;
+
+	r = SQLNumResultCols(s->h, &n);
+	if (!SQL_SUCCEEDED(r))
+		return fail(s->conn, SQL_HANDLE_STMT, s->h, s->sql);
+	if (n > 0) {
+		s->cols = calloc((size_t)n, sizeof(*s->cols));
+		if (!s->cols)
+			return oom();
+	}
+	for (i = 0; i < n; i++) {
+		SQLCHAR name[8];
+		SQLSMALLINT name_len, type, digits, nullable;
+		SQLULEN size;
+
+		r = SQLDescribeCol(s->h, (SQLUSMALLINT)(i + 1), name, sizeof(name), &name_len, &type,
+				   &size, &digits, &nullable);
+		if (!SQL_SUCCEEDED(r)) {
+			int code = fail(s->conn, SQL_HANDLE_STMT, s->h, s->sql);
+			free(s->cols);
+			s->cols = NULL;
+			return code;
+		}
+		column_kind(&s->cols[i], type, size, digits);
+	}
+	s->ncols = n;
+	return 0;
+}
+
+static int grow(column *c, size_t need)
+{
+	char *p;
+
+	if (need <= c->cap)
+		return 0;
+	if (need < COLUMN_BUF_MIN)
+		need = COLUMN_BUF_MIN;
+	p = realloc(c->buf, need);
+	if (!p)
+		return oom();
+	c->buf = p;
+	c->cap = need;
+	return 0;
+}
+
+/*
+ * Reads a text or binary value, in parts when it is longer than the
+ * buffer: each SQLGetData call gives the next part and the length that was
+ * left before it (or SQL_NO_TOTAL).
+ */
+static int read_long(folio_stmt *s, column *c, int i)
+{
+	int text = c->ctype == SQL_C_CHAR;
+	size_t term = text ? 1 : 0;
+	int code;
+
+	c->len = 0;
+	code = grow(c, COLUMN_BUF_MIN);
+	if (code < 0)
+		return code;
+	for (;;) {
+		size_t avail = c->cap - c->len;
+		size_t got;
+		size_t need;
+		SQLLEN ind = 0;
+		SQLRETURN r = SQLGetData(s->h, (SQLUSMALLINT)(i + 1), c->ctype, c->buf + c->len,
+					 (SQLLEN)avail, &ind);
+
+		if (r == SQL_NO_DATA)
+			break; /* every part was read */
+		if (!SQL_SUCCEEDED(r))
+			return fail(s->conn, SQL_HANDLE_STMT, s->h, s->sql);
+		if (ind == SQL_NULL_DATA) {
+			c->null = 1;
+			c->len = 0;
+			break;
+		}
+		if (ind != SQL_NO_TOTAL && ind >= 0 && (size_t)ind + term <= avail) {
+			c->len += (size_t)ind; /* the rest fitted */
+			break;
+		}
+		if (r == SQL_SUCCESS && ind == SQL_NO_TOTAL) {
+			c->len += text ? strnlen(c->buf + c->len, avail) : avail;
+			break;
+		}
+		/* Cut (01004): the buffer is full, less the terminator for text. */
+		got = avail - term;
+		/* A driver that converts may stop short of a whole character. */
+		if (text)
+			got = strnlen(c->buf + c->len, got);
+		c->len += got;
+		if (ind == SQL_NO_TOTAL || ind < 0 || (size_t)ind <= got)
+			need = c->cap * 2;
+		else
+			need = c->len + ((size_t)ind - got) + term + 1;
+		if (need > COLUMN_VALUE_MAX + term + 1) {
+			char snip[SQL_SNIPPET_MAX];
+
+			snippet(snip, sizeof(snip), s->sql);
+			return folio_error_set(FOLIO_ETOOBIG,
+					       "odbc: column %d holds more than %zu bytes in: %s",
+					       i + 1, COLUMN_VALUE_MAX, snip);
+		}
+		code = grow(c, need);
+		if (code < 0)
+			return code;
+	}
+	code = grow(c, c->len + 1);
+	if (code < 0)
+		return code;
+	c->buf[c->len] = '\0';
+	return 0;
+}
+
+static int read_row(folio_stmt *s)
+{
+	int i;
+
+	for (i = 0; i < s->ncols; i++) {
+		column *c = &s->cols[i];
+		SQLRETURN r;
+		SQLLEN ind = 0;
+		int code;
+
+		c->null = 0;
+		c->len = 0;
+		switch (c->ctype) {
+		case SQL_C_SBIGINT:
+			r = SQLGetData(s->h, (SQLUSMALLINT)(i + 1), SQL_C_SBIGINT, &c->i, sizeof(c->i),
+				       &ind);
+			break;
+		case SQL_C_DOUBLE:
+			r = SQLGetData(s->h, (SQLUSMALLINT)(i + 1), SQL_C_DOUBLE, &c->d, sizeof(c->d),
+				       &ind);
+			break;
+		default:
+			code = read_long(s, c, i);
+			if (code < 0)
+				return code;
+			continue;
+		}
+		if (!SQL_SUCCEEDED(r))
+			return fail(s->conn, SQL_HANDLE_STMT, s->h, s->sql);
+		c->null = ind == SQL_NULL_DATA;
+	}
+	return 0;
+}
+
+/* Binds and runs; leaves the statement ST_ROWS or ST_DONE. */
+static int execute(folio_stmt *s)
+{
+	folio_conn *c = s->conn;
+	SQLRETURN r;
+	SQLLEN n = -1;
+	int code;
+
+	code = bind_all(s);
+	if (code < 0)
+		return code;
+	r = SQLExecute(s->h);
+	if (r == SQL_NO_DATA) {
+		/* An UPDATE or DELETE that matched nothing. */
+		if (s->writes)
+			c->changes = 0;
+		s->state = ST_DONE;
+		return 0;
+	}
+	if (!SQL_SUCCEEDED(r))
+		return fail(c, SQL_HANDLE_STMT, s->h, s->sql);
+	if (s->ncols < 0) {
+		code = describe(s);
+		if (code < 0)
+			return code;
+	}
+	if (s->ncols > 0) {
+		s->state = ST_ROWS;
+		s->rows = 0;
+		return 0;
+	}
+	if (s->writes && SQL_SUCCEEDED(SQLRowCount(s->h, &n)))
+		c->changes = n < 0 ? 0 : (int64_t)n;
+	s->state = ST_DONE;
+	return 0;
+}
+
+static int od_step(folio_stmt *stmt)
+{
+	SQLRETURN r;
+	int code;
+
+	if (stmt->state == ST_DONE)
+		return FOLIO_DONE;
+	if (stmt->state == ST_READY) {
+		code = execute(stmt);
+		if (code < 0) {
+			stmt->state = ST_DONE;
+			return code;
+		}
+		if (stmt->state == ST_DONE)
+			return FOLIO_DONE;
+	}
+	r = SQLFetch(stmt->h);
+	if (r == SQL_NO_DATA) {
+		/* INSERT ... RETURNING: one row per row written. */
+		if (stmt->writes)
+			stmt->conn->changes = stmt->rows;
+		SQLFreeStmt(stmt->h, SQL_CLOSE);
+		stmt->state = ST_DONE;
+		return FOLIO_DONE;
+	}
+	if (!SQL_SUCCEEDED(r)) {
+		stmt->state = ST_DONE;
+		return fail(stmt->conn, SQL_HANDLE_STMT, stmt->h, stmt->sql);
+	}
+	stmt->rows++;
+	code = read_row(stmt);
+	if (code < 0) {
+		stmt->state = ST_DONE;
+		return code;
+	}
+	return FOLIO_ROW;
+}
+
+/*
+ * Columns
+ */
+
+static column *col_at(folio_stmt *s, int col)
+{
+	assert(s->state == ST_ROWS && col >= 0 && col < s->ncols);
+	return &s->cols[col];
+}
+
+static int od_column_count(folio_stmt *stmt)
+{
+	return stmt->ncols > 0 ? stmt->ncols : 0;
+}
+
+static folio_coltype od_column_type(folio_stmt *stmt, int col)
+{
+	column *c = col_at(stmt, col);
+
+	return c->null ? FOLIO_COL_NULL : c->kind;
+}
+
+static int64_t od_column_int64(folio_stmt *stmt, int col)
+{
+	column *c = col_at(stmt, col);
+	char *end;
+	long long v;
+
+	if (c->null)
+		return 0;
+	if (c->ctype == SQL_C_SBIGINT)
+		return c->i;
+	if (c->ctype == SQL_C_DOUBLE)
+		return (int64_t)c->d;
+	v = strtoll(c->buf, &end, 10);
+	if (*end == '.' || *end == 'e' || *end == 'E')
+		return (int64_t)strtod(c->buf, NULL);
+	return (int64_t)v;
+}
+
+static double od_column_double(folio_stmt *stmt, int col)
+{
+	column *c = col_at(stmt, col);
+
+	if (c->null)
+		return 0.0;
+	if (c->ctype == SQL_C_SBIGINT)
+		return (double)c->i;
+	if (c->ctype == SQL_C_DOUBLE)
+		return c->d;
+	return strtod(c->buf, NULL);
+}
+
+/* The value as bytes: a number is written out as text first (SQLite does the same). */
+static const char *col_bytes(folio_stmt *stmt, int col, size_t *len)
+{
+	column *c = col_at(stmt, col);
+	int n;
+
+	if (len)
+		*len = 0;
+	if (c->null)
+		return NULL;
+	if (c->ctype == SQL_C_SBIGINT || c->ctype == SQL_C_DOUBLE) {
+		if (grow(c, 32) < 0)
+			return NULL;
+		if (c->ctype == SQL_C_SBIGINT)
+			n = snprintf(c->buf, c->cap, "%" PRId64, c->i);
+		else
+			n = snprintf(c->buf, c->cap, "%.17g", c->d);
+		c->len = n > 0 ? (size_t)n : 0;
+	}
+	if (len)
+		*len = c->len;
+	return c->buf;
+}
+
+static const char *od_column_text(folio_stmt *stmt, int col, size_t *len)
+{
+	return col_bytes(stmt, col, len);
+}
+
+static const void *od_column_blob(folio_stmt *stmt, int col, size_t *len)
+{
+	return col_bytes(stmt, col, len);
+}
+
+static int64_t od_changes(folio_conn *conn)
+{
+	return conn->changes;
+}
+
+/*
+ * Transactions
+ */
+
+static int set_autocommit(folio_conn *c, int on, const char *what)
+{
+	SQLRETURN r = SQLSetConnectAttr(c->dbc, SQL_ATTR_AUTOCOMMIT,
+					(SQLPOINTER)(uintptr_t)(on ? SQL_AUTOCOMMIT_ON
+								   : SQL_AUTOCOMMIT_OFF),
+					SQL_IS_UINTEGER);
+
+	if (!SQL_SUCCEEDED(r))
+		return fail(c, SQL_HANDLE_DBC, c->dbc, what);
+	c->autocommit_off = !on;
+	return 0;
+}
+
+static int od_begin(folio_conn *conn, int write)
+{
+	int code;
+
+	if (conn->dialect == D_SQLITE)
+		code = od_exec(conn, write ? "BEGIN IMMEDIATE" : "BEGIN");
+	else
+		code = set_autocommit(conn, 0, "BEGIN (autocommit off)");
+	if (code == 0)
+		conn->in_txn = 1;
+	return code;
+}
+
+static int end_tran(folio_conn *c, SQLSMALLINT how)
+{
+	const char *what = how == SQL_COMMIT ? "COMMIT" : "ROLLBACK";
+	SQLRETURN r;
+	int code = 0;
+	int rc;
+
+	if (c->dialect == D_SQLITE) {
+		code = od_exec(c, what);
+		/* SQLite ends a transaction by itself after some errors (a full disk). */
+		if (code < 0 && how == SQL_ROLLBACK &&
+		    strstr(folio_error_last(), "no transaction is active"))
+			code = 0;
+		if (code == 0 || how == SQL_ROLLBACK)
+			c->in_txn = 0;
+		return code;
+	}
+	r = SQLEndTran(SQL_HANDLE_DBC, c->dbc, how);
+	if (!SQL_SUCCEEDED(r)) {
+		code = fail(c, SQL_HANDLE_DBC, c->dbc, what);
+		/* A failed commit leaves the transaction for the caller's rollback. */
+		if (how == SQL_COMMIT)
+			return code;
+	}
+	rc = set_autocommit(c, 1, "autocommit on");
+	if (code == 0)
+		code = rc;
+	c->in_txn = 0;
+	return code;
+}
+
+static int od_commit(folio_conn *conn)
+{
+	return end_tran(conn, SQL_COMMIT);
+}
+
+static int od_rollback(folio_conn *conn)
+{
+	if (!conn->in_txn && !conn->autocommit_off)
+		return 0;
+	return end_tran(conn, SQL_ROLLBACK);
+}
+
+static int od_ping(folio_conn *conn)
+{
+	SQLUINTEGER dead = SQL_CD_FALSE;
+	SQLRETURN r;
+	diag d;
+
+	if (conn->no_dead_attr)
+		return 0;
+	r = SQLGetConnectAttr(conn->dbc, SQL_ATTR_CONNECTION_DEAD, &dead, SQL_IS_UINTEGER, NULL);
+	if (!SQL_SUCCEEDED(r)) {
+		read_diag(&d, SQL_HANDLE_DBC, conn->dbc);
+		if (!state_class(&d, "08")) {
+			/* Not supported by this driver: assume usable, and do not ask again. */
+			conn->no_dead_attr = 1;
+			return 0;
+		}
+		dead = SQL_CD_TRUE;
+	}
+	if (dead == SQL_CD_TRUE)
+		return folio_error_set(FOLIO_EIO, "odbc: the connection to %s is dead",
+				       conn->where);
+	return 0;
+}
+
+const folio_driver folio_odbc_driver = {
+	.version = FOLIO_DRIVER_VERSION,
+	.name = "odbc",
+	.scheme = "odbc",
+	.connect = od_connect,
+	.disconnect = od_disconnect,
+	.dialect = od_dialect,
+	.exec = od_exec,
+	.prepare = od_prepare,
+	.finalize = od_finalize,
+	.reset = od_reset,
+	.bind_null = od_bind_null,
+	.bind_int64 = od_bind_int64,
+	.bind_double = od_bind_double,
+	.bind_text = od_bind_text,
+	.bind_blob = od_bind_blob,
+	.step = od_step,
+	.column_count = od_column_count,
+	.column_type = od_column_type,
+	.column_int64 = od_column_int64,
+	.column_double = od_column_double,
+	.column_text = od_column_text,
+	.column_blob = od_column_blob,
+	.changes = od_changes,
+	.begin = od_begin,
+	.commit = od_commit,
+	.rollback = od_rollback,
+	.ping = od_ping,
+	.last_insert_id = NULL,
+};
