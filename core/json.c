@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "jscan.h"
 #include "util.h"
 
 /* What scan() found wrong, at a byte offset. */
@@ -27,288 +28,49 @@ enum scan_problem {
 	SCAN_TRAILING
 };
 
-static int is_ws(char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
 static int is_digit(char c)
 {
 	return c >= '0' && c <= '9';
 }
 
-static int is_alpha(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-/* 1 when s[0..len) is a JSON number, exactly (RFC 8259, section 6). */
-static int number_ok(const char *s, size_t len)
-{
-	size_t i = 0;
-
-	if (i < len && s[i] == '-')
-		i++;
-	if (i < len && s[i] == '0') {
-		i++;
-	} else if (i < len && s[i] >= '1' && s[i] <= '9') {
-		while (i < len && is_digit(s[i]))
-			i++;
-	} else {
-		return 0;
-	}
-	if (i < len && s[i] == '.') {
-		i++;
-		if (i >= len || !is_digit(s[i]))
-			return 0;
-		while (i < len && is_digit(s[i]))
-			i++;
-	}
-	if (i < len && (s[i] == 'e' || s[i] == 'E')) {
-		i++;
-		if (i < len && (s[i] == '+' || s[i] == '-'))
-			i++;
-		if (i >= len || !is_digit(s[i]))
-			return 0;
-		while (i < len && is_digit(s[i]))
-			i++;
-	}
-	return i == len;
-}
-
-static int literal_ok(const char *s, size_t len)
-{
-	return (len == 4 && memcmp(s, "true", 4) == 0) ||
-	       (len == 5 && memcmp(s, "false", 5) == 0) ||
-	       (len == 4 && memcmp(s, "null", 4) == 0);
-}
-
-/*
- * Looks over s[0..len) for what json-c lets through, for nesting deeper than
- * max_depth and for text after the value. Returns the first problem and its
- * offset in *pos. Where the text is not JSON in ways json-c rejects itself,
- * the scan may see nonsense; the caller only trusts it up to json-c's error.
- */
-static enum scan_problem scan(const char *s, size_t len, int max_depth, size_t *pos)
-{
-	size_t i = 0;
-	size_t j;
-	long depth = 0;
-	int done = 0;
-	char c;
-
-	while (i < len) {
-		c = s[i];
-		if (is_ws(c)) {
-			i++;
-			continue;
-		}
-		*pos = i;
-		if (done)
-			return SCAN_TRAILING;
-		if (c == '"') {
-			i++;
-			while (i < len && s[i] != '"') {
-				if ((unsigned char)s[i] < 0x20) {
-					*pos = i;
-					return SCAN_CONTROL;
-				}
-				i += s[i] == '\\' ? 2 : 1;
-			}
-			i++;
-			done = depth == 0;
-		} else if (c == '[' || c == '{') {
-			depth++;
-			if (depth > max_depth)
-				return SCAN_DEPTH;
-			i++;
-		} else if (c == ']' || c == '}') {
-			if (depth > 0)
-				depth--;
-			done = depth == 0;
-			i++;
-		} else if (c == '\'') {
-			return SCAN_QUOTE;
-		} else if (c == '-' || is_digit(c)) {
-			j = i;
-			while (j < len && (is_digit(s[j]) || s[j] == '-' || s[j] == '+' ||
-					   s[j] == '.' || s[j] == 'e' || s[j] == 'E' ||
-					   is_alpha(s[j])))
-				j++;
-			if (!number_ok(s + i, j - i))
-				return SCAN_NUMBER;
-			i = j;
-			done = depth == 0;
-		} else if (is_alpha(c)) {
-			j = i;
-			while (j < len && (is_alpha(s[j]) || is_digit(s[j])))
-				j++;
-			if (!literal_ok(s + i, j - i))
-				return SCAN_LITERAL;
-			i = j;
-			done = depth == 0;
-		} else {
-			i++; /* ',' ':' or something json-c reports itself */
-		}
-	}
-	return SCAN_OK;
-}
-
-/* 1-based line and column (in characters) of byte offset `off`. */
-static void position(const char *text, size_t off, unsigned long *line, unsigned long *col)
-{
-	size_t i;
-
-	*line = 1;
-	*col = 1;
-	for (i = 0; i < off; i++) {
-		if (text[i] == '\n') {
-			(*line)++;
-			*col = 1;
-		} else if (((unsigned char)text[i] & 0xC0) != 0x80) {
-			(*col)++;
-		}
-	}
-}
-
-static int scan_error(const char *text, enum scan_problem what, size_t off, int max_depth)
-{
-	unsigned long line;
-	unsigned long col;
-	const char *why;
-
-	position(text, off, &line, &col);
-	switch (what) {
-	case SCAN_DEPTH:
-		return folio_error_set(FOLIO_ETOOBIG,
-				       "JSON nested deeper than %d levels at line %lu, column %lu",
-				       max_depth, line, col);
-	case SCAN_QUOTE:
-		why = "strings must be in double quotes";
-		break;
-	case SCAN_LITERAL:
-		why = "unknown literal (only true, false and null are JSON)";
-		break;
-	case SCAN_NUMBER:
-		why = "invalid number";
-		break;
-	case SCAN_CONTROL:
-		why = "control character in a string (escape it)";
-		break;
-	case SCAN_TRAILING:
-		why = "unexpected text after the JSON value";
-		break;
-	default:
-		why = "unexpected character";
-		break;
-	}
-	return folio_error_set(FOLIO_EINVALID, "malformed JSON at line %lu, column %lu: %s", line,
-			       col, why);
-}
-
 int folio_json__parse(json_object **out, const char *text, size_t len, size_t max_size,
 		      int max_depth)
 {
-	struct json_tokener *tok = NULL;
-	json_object *obj = NULL;
-	enum json_tokener_error jerr;
-	enum scan_problem what;
-	const char *nul;
-	size_t plen;
-	size_t end;
-	size_t spos = 0;
-	size_t i;
-	unsigned long line;
-	unsigned long col;
-	int rc = 0;
+	struct json_tokener *tok;
+	folio_jspan root;
+	json_object *obj;
+	int rc;
 
 	assert(out != NULL);
 	assert(text != NULL || len == 0);
 	assert(max_depth >= 0);
 	*out = NULL;
 
-	if (len > max_size)
-		return folio_error_set(FOLIO_ETOOBIG,
-				       "document is %zu bytes, over the limit of %zu bytes", len,
-				       max_size);
-	if (len >= INT_MAX)
-		return folio_error_set(FOLIO_ETOOBIG,
-				       "document is %zu bytes, over the limit of %d bytes", len,
-				       INT_MAX - 1);
-
-	/* json-c takes a NUL for the end of the input: parse up to it, then complain. */
-	nul = len > 0 ? memchr(text, '\0', len) : NULL;
-	plen = nul != NULL ? (size_t)(nul - text) : len;
-	for (i = 0; i < plen && is_ws(text[i]); i++)
-		;
-	if (i == plen && nul == NULL)
-		return folio_error_set(FOLIO_EINVALID, "malformed JSON: empty input");
-
+	/* jscan is the one judge of what is JSON, and of the error's line and column. */
+	rc = folio_jscan__validate(&root, text, len, max_size, max_depth, NULL, NULL);
+	if (rc < 0)
+		return rc;
+	if (root.len >= INT_MAX)
+		return folio_error_set(FOLIO_ETOOBIG, "document is %zu bytes, over the limit of %d bytes",
+				       root.len, INT_MAX - 1);
 	/* json-c counts the scalars inside the deepest containers as a level. */
 	tok = json_tokener_new_ex(max_depth < INT_MAX - 1 ? max_depth + 1 : INT_MAX);
 	if (tok == NULL)
 		return folio_error__oom();
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-
-	obj = json_tokener_parse_ex(tok, text, (int)plen);
-	jerr = json_tokener_get_error(tok);
-	end = json_tokener_get_parse_end(tok);
-	if (obj == NULL && jerr == json_tokener_continue) {
-		if (nul != NULL) {
-			end = plen; /* the value runs into the NUL */
-		} else {
-			/* A number or literal at the very end needs a terminator. */
-			obj = json_tokener_parse_ex(tok, "", 1);
-			jerr = json_tokener_get_error(tok);
-			end = plen;
-		}
-	}
-
-	if (jerr == json_tokener_continue && nul == NULL)
-		jerr = json_tokener_error_parse_eof; /* not expected after the final "" */
-	/* Past here obj may be NULL with success: the text was JSON's null. */
-	if (jerr != json_tokener_success && jerr != json_tokener_continue) {
-		/* json-c's error at `end`; a problem the scan sees first wins. */
-		what = scan(text, end < plen ? end + 1 : plen, max_depth, &spos);
-		if (what != SCAN_OK && spos <= end) {
-			rc = scan_error(text, what, spos, max_depth);
-			goto out;
-		}
-		position(text, end, &line, &col);
-		if (jerr == json_tokener_error_depth) {
-			rc = scan_error(text, SCAN_DEPTH, end, max_depth);
-			goto out;
-		}
-		rc = folio_error_set(FOLIO_EINVALID, "malformed JSON at line %lu, column %lu: %s",
-				     line, col, json_tokener_error_desc(jerr));
-		goto out;
-	}
-
-	what = scan(text, plen, max_depth, &spos);
-	if (what != SCAN_OK) {
-		rc = scan_error(text, what, spos, max_depth);
-		goto out;
-	}
-	if (nul != NULL) {
-		position(text, plen, &line, &col);
-		rc = folio_error_set(FOLIO_EINVALID,
-				     "malformed JSON: NUL byte at line %lu, column %lu", line, col);
-		goto out;
-	}
-	for (i = end; i < plen; i++) {
-		if (!is_ws(text[i])) {
-			rc = scan_error(text, SCAN_TRAILING, i, max_depth);
-			goto out;
-		}
-	}
-
-	*out = obj;
-	obj = NULL;
-
-out:
-	json_object_put(obj);
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	obj = json_tokener_parse_ex(tok, root.p, (int)root.len);
+	if (obj == NULL && json_tokener_get_error(tok) == json_tokener_continue)
+		obj = json_tokener_parse_ex(tok, "", 1); /* a number at the very end */
+	if (json_tokener_get_error(tok) != json_tokener_success)
+		rc = folio_error_set(FOLIO_EINVALID, "JSON the parser cannot take: %s",
+				     json_tokener_error_desc(json_tokener_get_error(tok)));
 	json_tokener_free(tok);
-	return rc;
+	if (rc < 0) {
+		json_object_put(obj);
+		return rc;
+	}
+	*out = obj; /* NULL for the text null */
+	return 0;
 }
 
 /* Paths. */
