@@ -49,7 +49,8 @@ static const folio_dialect dialects[] = {
 		.t_id_once = "BIGINT AUTO_INCREMENT PRIMARY KEY",
 		.t_int = "BIGINT",
 		.t_double = "DOUBLE",
-		.t_key = "VARCHAR(256)",
+		/* Binary collation: UNIDs, names and keys compare byte for byte, as elsewhere. */
+		.t_key = "VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin",
 		.t_text = "LONGTEXT",
 		.t_json = "LONGTEXT",
 		.t_blob = "LONGBLOB",
