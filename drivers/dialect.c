@@ -32,7 +32,12 @@ static const folio_dialect dialects[] = {
 		.t_double = "DOUBLE PRECISION",
 		.t_key = "VARCHAR(256)",
 		.t_text = "TEXT",
-		.t_json = "JSONB",
+		/*
+		 * TEXT, not JSONB: a document comes back as it was written (jsonb
+		 * reorders keys, drops duplicates and refuses \u0000). Queries get
+		 * jsonb through expressions over it (docs/architecture.md).
+		 */
+		.t_json = "TEXT",
 		.t_blob = "BYTEA",
 		.quote = "\"",
 		.has_if_not_exists = 1,

@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "conn.h"
+#include "pg/pg_driver.h"
 #include "sqlite/sqlite_driver.h"
 
 #define MAX_DRIVERS 16
@@ -16,6 +17,7 @@
 
 static const folio_driver *const builtins[] = {
 	&folio_sqlite_driver,
+	&folio_pg_driver,
 };
 #define BUILTIN_COUNT (sizeof(builtins) / sizeof(builtins[0]))
 

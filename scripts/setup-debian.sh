@@ -61,5 +61,21 @@ fi
 
 echo "setup-debian: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
+# The server packages would start system-wide PostgreSQL and MariaDB services;
+# the tests start their own throwaway servers (scripts/matrix/), so keep the
+# packages from starting anything while they install.
+policy=/usr/sbin/policy-rc.d
+made_policy=0
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\nexit 101\n' | "${SUDO[@]}" tee "$policy" >/dev/null
+  "${SUDO[@]}" chmod 755 "$policy"
+  made_policy=1
+fi
+cleanup() {
+  if [ "$made_policy" -eq 1 ]; then
+    "${SUDO[@]}" rm -f "$policy"
+  fi
+}
+trap cleanup EXIT
 "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
 "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -842,7 +842,7 @@ static void test_dialects(void **state)
 	d = folio_dialect__find("postgresql");
 	assert_non_null(d);
 	assert_string_equal(d->t_id, "BIGSERIAL PRIMARY KEY");
-	assert_string_equal(d->t_json, "JSONB");
+	assert_string_equal(d->t_json, "TEXT");
 	assert_string_equal(d->t_blob, "BYTEA");
 	assert_null(d->insert_ignore_prefix);
 	assert_string_equal(d->on_conflict_nothing, " ON CONFLICT DO NOTHING");

@@ -275,6 +275,12 @@ static void test_url_errors(void **state)
 		     D->connect(&c, "postgresql://u:pw2@127.0.0.1:notaport/db", &o));
 	assert_contains(folio_error_last(), "notaport");
 	assert_lacks(folio_error_last(), "pw2");
+	/* libpq quotes the URL it cannot parse: the password is cut out, percent-encoded or not. */
+	assert_folio(FOLIO_EINVALID, D->connect(&c, "postgresql://u:p%40ss3@[::1/db", &o));
+	assert_contains(folio_error_last(), "u:***@");
+	assert_lacks(folio_error_last(), "ss3");
+	assert_folio(FOLIO_EINVALID, D->connect(&c, "postgresql://[::1/db?password=pw4", &o));
+	assert_lacks(folio_error_last(), "pw4");
 
 	/* Refused: nothing listens on port 1. */
 	assert_folio(FOLIO_EIO, D->connect(&c, "postgresql://u:topsecret@127.0.0.1:1/db", &o));
@@ -1252,6 +1258,17 @@ static void test_server_api(void **state)
 	free(json);
 	assert_string_equal(folio_doc_cuser(doc), "alice");
 	folio_doc_free(doc);
+	/* A NUL escape is valid JSON (jsonb would refuse it), and comes back as written. */
+	assert_ok(folio_doc_new(&doc, st, "nul"));
+	assert_ok(folio_doc_set_json(doc, "{\"s\":\"a\\u0000b\",\"z\":1,\"a\":2}"));
+	assert_ok(folio_doc_save(doc, 0));
+	folio_doc_free(doc);
+	assert_ok(folio_doc_load(&doc, st, "nul"));
+	assert_ok(folio_doc_get_json(&json, doc));
+	assert_string_equal(json, "{\"s\":\"a\\u0000b\",\"z\":1,\"a\":2}");
+	free(json);
+	folio_doc_free(doc);
+	assert_ok(folio_doc_delete(st, "nul", NULL, 0));
 
 	/* A transaction with a nested one rolled back. */
 	assert_ok(folio_session_begin(ses));

@@ -239,7 +239,19 @@ static int oom(void)
  * URLs
  */
 
-/* Copies a value of a key=value pair from `p`; returns where it ends. */
+/* The value of a hexadecimal digit, or -1. */
+static int hexval(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Skips the value of a key=value pair at `p` (quoted or not); returns where it ends. */
 static const char *skip_value(const char *p)
 {
 	if (*p == '\'') {
@@ -314,46 +326,66 @@ char *folio_pg__redact(const char *url)
 	return out;
 }
 
-/* A secret of the URL: the raw bytes from `p` to `end`, and percent-decoded. */
-static size_t add_secret(char secrets[][128], size_t n, const char *p, const char *end)
+/* A password found in a URL. */
+typedef struct secret {
+	const char *p;
+	size_t len;
+} secret;
+
+#define MAX_SECRETS 16
+
+/*
+ * Notes the password at [p, end), as written and percent-decoded (the
+ * decoded copy goes to `*dec`, which advances). Returns the new count.
+ */
+static size_t add_secret(secret *s, size_t n, const char *p, const char *end, char **dec)
 {
 	size_t len = (size_t)(end - p);
+	char *d = *dec;
 	size_t i;
 	size_t o = 0;
 
-	if (len == 0 || len >= 128 || n + 2 > 8)
+	if (end <= p || n + 2 > MAX_SECRETS)
 		return n;
-	memcpy(secrets[n], p, len);
-	secrets[n][len] = '\0';
-	n++;
+	s[n].p = p;
+	s[n++].len = len;
 	for (i = 0; i < len; i++) {
-		if (p[i] == '%' && i + 2 < len) {
-			char hex[3] = { p[i + 1], p[i + 2], '\0' };
-
-			secrets[n][o++] = (char)strtol(hex, NULL, 16);
+		if (p[i] == '%' && i + 2 < len && hexval((unsigned char)p[i + 1]) >= 0 &&
+		    hexval((unsigned char)p[i + 2]) >= 0) {
+			d[o++] = (char)(hexval((unsigned char)p[i + 1]) << 4 |
+					hexval((unsigned char)p[i + 2]));
 			i += 2;
 		} else {
-			secrets[n][o++] = p[i];
+			d[o++] = p[i];
 		}
 	}
-	secrets[n][o] = '\0';
-	return o > 0 && strcmp(secrets[n], secrets[n - 1]) != 0 ? n + 1 : n;
+	if (o != len) {
+		s[n].p = d;
+		s[n++].len = o;
+		*dec = d + o;
+	}
+	return n;
 }
 
 /*
  * Copies libpq's message `msg` into `out`, every password of `url` in it
- * replaced by "***": libpq quotes the URL it could not parse, password and
- * all.
+ * replaced by "***": libpq quotes a URL it cannot parse, password and all.
  */
 static void scrub(char *out, size_t size, const char *msg, const char *url)
 {
-	char secrets[8][128];
-	size_t n = 0;
-	size_t o = 0;
+	secret secrets[MAX_SECRETS];
+	char *decoded = malloc(strlen(url) + 1);
+	char *dec = decoded;
 	const char *q = strstr(url, "://");
 	const char *p;
+	size_t n = 0;
+	size_t o = 0;
 	size_t i;
 
+	if (!decoded) {
+		snprintf(out, size, "(message withheld: out of memory)");
+		return;
+	}
 	if (q) {
 		const char *auth = q + 3;
 		size_t alen = strcspn(auth, "/?");
@@ -366,10 +398,11 @@ static void scrub(char *out, size_t size, const char *msg, const char *url)
 		}
 		colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
 		if (colon)
-			n = add_secret(secrets, n, colon + 1, at);
+			n = add_secret(secrets, n, colon + 1, at, &dec);
 	}
 	for (p = url; (p = strstr(p, "password")) != NULL; p += 8) {
 		const char *v = p + 8;
+		const char *end;
 
 		while (*v == ' ')
 			v++;
@@ -378,15 +411,20 @@ static void scrub(char *out, size_t size, const char *msg, const char *url)
 		v++;
 		while (*v == ' ')
 			v++;
-		n = add_secret(secrets, n, *v == '\'' ? v + 1 : v,
-			       *v == '\'' ? skip_value(v) - 1 : skip_value(v));
+		end = skip_value(v);
+		if (*v == '\'') {
+			v++;
+			if (end > v && end[-1] == '\'')
+				end--;
+		}
+		n = add_secret(secrets, n, v, end, &dec);
 	}
 	while (*msg && o + 1 < size) {
 		size_t hit = 0;
 
 		for (i = 0; i < n && !hit; i++) {
-			if (strncmp(msg, secrets[i], strlen(secrets[i])) == 0)
-				hit = strlen(secrets[i]);
+			if (strncmp(msg, secrets[i].p, secrets[i].len) == 0)
+				hit = secrets[i].len;
 		}
 		if (hit) {
 			if (o + 4 > size)
@@ -399,6 +437,7 @@ static void scrub(char *out, size_t size, const char *msg, const char *url)
 		out[o++] = *msg++;
 	}
 	out[o] = '\0';
+	free(decoded);
 }
 
 /* 1 when `hay` contains `needle`, ignoring case. */
@@ -571,11 +610,17 @@ static int pg_connect(folio_conn **out, const char *url, const folio_connect_opt
 	PQsetNoticeProcessor(c->pg, on_notice, c);
 	version = PQserverVersion(c->pg);
 	if (version < FOLIO_PG_MIN_VERSION) {
+		char v[16];
+
+		/* 120000 and later count 12, 13, ...; before, 90600 was 9.6. */
+		if (version >= 100000)
+			snprintf(v, sizeof(v), "%d", version / 10000);
+		else
+			snprintf(v, sizeof(v), "%d.%d", version / 10000, version / 100 % 100);
 		code = folio_error_set(FOLIO_EINVALID,
-				       "postgresql: PostgreSQL %d is too old: folio needs 12 or "
+				       "postgresql: PostgreSQL %s is too old: folio needs 12 or "
 				       "later (%s)",
-				       version >= 100000 ? version / 10000 : version / 100,
-				       c->where);
+				       v, c->where);
 		goto out;
 	}
 	code = run_setup(c, opts ? opts->busy_timeout_ms : 0);
@@ -670,7 +715,7 @@ static size_t dollar_tag(const char *p, char prev)
 	if (p[1] >= '0' && p[1] <= '9')
 		return 0; /* a positional parameter */
 	while (p[n] && p[n] != '$') {
-		if (!is_ident(p[n]) || p[n] == '$')
+		if (!is_ident(p[n]))
 			return 0;
 		n++;
 	}
@@ -1189,17 +1234,6 @@ static double pg_column_double(folio_stmt *stmt, int col)
 		return v[0] == 't' ? 1.0 : 0.0;
 	/* strtod reads "Infinity", "-Infinity" and "NaN" as PostgreSQL writes them. */
 	return strtod(v, NULL);
-}
-
-static int hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 /* Decodes a bytea of the current row into the column's buffer (NUL-terminated). */

@@ -44,7 +44,8 @@ extern const folio_driver folio_pg_driver;
 /*
  * Rewrites `?` placeholders to $1..$n (exposed for the tests). `*out` is
  * malloc'ed; `*n_params` the count; `*has_statement` 0 when the text holds
- * only blanks, comments and ';'. Returns 0 or FOLIO_ENOMEM.
+ * only blanks, comments and ';'. Returns 0, FOLIO_ENOMEM, or FOLIO_ETOOBIG
+ * (more than 65535 placeholders, the protocol's limit).
  */
 int folio_pg__rewrite(char **out, int *n_params, int *has_statement, const char *sql);
 
