@@ -55,7 +55,7 @@ static char g_schema[64];   /* this run's schema */
 static void need_pg(void)
 {
 	if (!g_base)
-		skip();
+		fail_msg("no PostgreSQL server (FOLIO_TEST_PG)");
 }
 
 /* `base` with one more query parameter, in a rotating static buffer. */
@@ -175,9 +175,10 @@ static int group_setup(void **state)
 
 		g_base = NULL;
 		if (!matrix || !*matrix) {
+			/* A backend that was asked for and is not there fails: never a skip. */
 			fprintf(stderr, "test_pg: neither FOLIO_TEST_PG nor FOLIO_TEST_PG_URL "
-					"is set: skipping\n");
-			return 0;
+					"is set: start the servers with scripts/matrix/start.sh\n");
+			return -1;
 		}
 		setenv("FOLIO_TEST_BACKEND", "pg", 1);
 		snprintf(g_base_buf, sizeof(g_base_buf), "%s", folio_test_url());
@@ -1171,7 +1172,7 @@ static void test_server_restart(void **state)
 	(void)state;
 	need_pg();
 	if (!cmd || !*cmd)
-		skip();
+		fail_msg("FOLIO_TEST_PG_RESTART is not set (scripts/matrix/start.sh sets it)");
 	a = open_pg(0);
 	assert_ok(D->exec(a, "DROP TABLE IF EXISTS folio_catalog; "
 			     "DROP TABLE IF EXISTS folio_schema"));

@@ -338,6 +338,16 @@ EOF
   say "ODBC drivers and DSNs registered in $odbc"
 }
 
+# The command that restarts PostgreSQL, for the reconnection test.
+restart_cmd() {
+  local run=""
+  if is_root && [ "$PG_USER" != root ]; then
+    run="runuser -u $PG_USER -- "
+  fi
+  printf '%s%s -D %s -l %s -w -t 60 -s -m fast restart' "$run" "$PG_BIN/pg_ctl" "$DIR/pg" \
+    "$DIR/pg.log"
+}
+
 # ---- go ------------------------------------------------------------------------------
 
 start_pg
@@ -354,6 +364,8 @@ export FOLIO_TEST_MARIADB_HOST=127.0.0.1
 export FOLIO_TEST_MARIADB_PORT=$MY_PORT
 export FOLIO_TEST_MARIADB_USER=folio
 export FOLIO_TEST_MARIADB_PASSWORD=fo-secret-7
+# How tests/test_pg.c restarts the server under an open folio Server (run serially).
+export FOLIO_TEST_PG_RESTART="$(restart_cmd)"
 EOF
 trap - ERR
 say "ready: source $DIR/env"
