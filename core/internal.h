@@ -45,12 +45,8 @@ struct folio_session {
 	int depth;        /* nesting depth, 0: none */
 	folio_seqcache seq;
 	folio_cx *read_cx; /* held while reads nest (a callback that reads) */
-	folio_batch *batch; /* the open batch, whose writer thread may hold txn_cx */
 	int read_refs;
 };
-
-/* batch.c: waits until the open batch's writer thread has written what is queued. */
-void folio_batch__drain(folio_batch *b);
 
 /* session.c: a unit of writing. Starts a transaction (or a savepoint inside
  * the open one) and hands out its connection; end commits or rolls back. */

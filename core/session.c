@@ -66,8 +66,6 @@ static int savepoint(folio_cx *cx, const char *verb, int depth)
 int folio_session_begin(folio_session *ses)
 {
 	int rc;
-
-	folio_batch__drain(ses->batch);
 	if (ses->depth > 0) {
 		rc = savepoint(ses->txn_cx, "SAVEPOINT", ses->depth + 1);
 		if (rc == 0)
@@ -100,8 +98,6 @@ static void end_outer(folio_session *ses)
 int folio_session_commit(folio_session *ses)
 {
 	int rc;
-
-	folio_batch__drain(ses->batch);
 	if (ses->depth == 0)
 		return folio_error_set(FOLIO_EINVALID, "commit with no transaction open");
 	if (ses->depth > 1) {
@@ -127,8 +123,6 @@ int folio_session_commit(folio_session *ses)
 int folio_session_rollback(folio_session *ses)
 {
 	int rc;
-
-	folio_batch__drain(ses->batch);
 	if (ses->depth == 0)
 		return folio_error_set(FOLIO_EINVALID, "rollback with no transaction open");
 	if (ses->depth > 1) {
@@ -170,8 +164,6 @@ int folio_session__wend(folio_session *ses, int rc)
 int folio_session__rcx(folio_session *ses, folio_cx **cx)
 {
 	int rc;
-
-	folio_batch__drain(ses->batch);
 	if (ses->txn_cx) {
 		*cx = ses->txn_cx;
 		return 0;

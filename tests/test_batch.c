@@ -403,9 +403,8 @@ static void test_keep_meta(void **state)
 }
 
 /*
- * A failure found while writing (a taken UNID, a stale `_rev`) may be
- * reported by the put itself or, when a writer thread does the SQL, by a
- * later put or the commit (batch.h). Either way the batch is spoiled.
+ * A failure found while writing (a taken UNID, a stale `_rev`) fails the put
+ * and spoils the batch: the commit fails with the same error.
  */
 static int put_then_commit(folio_batch *b, const char *json)
 {

@@ -453,11 +453,7 @@ static void test_batch_step_fault(void **state)
 	before = feed(f->ses);
 	assert_ok(folio_batch_open(&b, f->st, 0));
 	f0 = faults();
-	/*
-	 * A step in the middle of the batch fails. The SQL may run on the
-	 * batch's writer thread, so the put that hits it, a later put or the
-	 * commit reports it (batch.h); the commit fails in any case.
-	 */
+	/* A step in the middle of the batch fails: that put fails, and so does the commit. */
 	folio_fake_fail_after("step", 9, FOLIO_EIO);
 	rc = put_s(b, "{\"_unid\":\"b1\",\"age\":1}");
 	if (rc == 0)

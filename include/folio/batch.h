@@ -26,22 +26,16 @@ enum {
 
 /*
  * Opens a batch on `st`: a write transaction (joined to the Session's open
- * transaction, if any) that folio_batch_commit() ends. A Session has one
- * batch open at a time.
- * Returns 0, FOLIO_EBUSY, FOLIO_EINVALID (a batch is open already).
+ * transaction, if any) that folio_batch_commit() ends.
+ * Returns 0, FOLIO_EBUSY, FOLIO_ENOTFOUND (the store was dropped).
  */
 int folio_batch_open(folio_batch **out, folio_store *st, unsigned flags);
 
 /*
  * Saves one document given as wire JSON (system fields at the root; `_unid`
- * honoured, generated when absent). Bad JSON or system fields fail this
- * put at once. On a machine with several cores the SQL runs on a writer
- * thread of the batch while the caller goes on, so a failure found while
- * writing (a taken UNID with FOLIO_BATCH_CHECK_CONFLICT, a stale `_rev`,
- * an engine error) is reported by a later put or by the commit. On any
- * failure the error names the problem and the batch is spoiled: every
- * later put and the commit fail, and nothing of the batch is ever visible.
- * Other calls on the batch's Session wait until what was put is written.
+ * honoured, generated when absent). On failure the error names the problem
+ * and the batch is spoiled: every later put and the commit fail, and
+ * nothing of the batch is ever visible.
  * Returns 0, FOLIO_EINVALID, FOLIO_ETOOBIG, FOLIO_EEXISTS, FOLIO_ECONFLICT.
  */
 int folio_batch_put(folio_batch *b, const char *json, size_t len);
