@@ -100,18 +100,25 @@ char *folio_doc__pack_meta(const folio_wres *r, const char *parent, const char *
 {
 	const char *v[M_N] = {r->rev,	 r->cdate,   r->cuser, r->mdate, r->muser,
 			      parent,	 syncmaster, replica,  r->revs};
-	folio_buf b;
+	size_t len[M_N], total = M_N;
+	char *out, *p;
 
-	folio_buf__init(&b, 0);
 	for (int i = 0; i < M_N; i++) {
-		char sep = META_SEP;
-		if ((i && folio_buf__add(&b, &sep, 1) < 0) ||
-		    (v[i] && folio_buf__adds(&b, v[i]) < 0)) {
-			folio_buf__free(&b);
-			return NULL;
-		}
+		len[i] = v[i] ? strlen(v[i]) : 0;
+		total += len[i];
 	}
-	return folio_buf__take(&b);
+	out = malloc(total);
+	if (!out)
+		return NULL;
+	p = out;
+	for (int i = 0; i < M_N; i++) {
+		if (i)
+			*p++ = META_SEP;
+		memcpy(p, v[i] ? v[i] : "", len[i]);
+		p += len[i];
+	}
+	*p = 0;
+	return out;
 }
 
 /* Copies the row's body and packed metadata into one allocation (a load is the hot path). */

@@ -105,30 +105,31 @@ static int take_stub(current *c, folio_store *st, folio_cx *cx, const char *unid
 /* ["rev", ...prev's first FOLIO_REV_HISTORY - 1]. Revisions hold no ',' or '"'. */
 static char *push_rev(const char *rev, const char *prev_revs)
 {
-	folio_buf b;
+	size_t rl = strlen(rev), pl = prev_revs ? strlen(prev_revs) : 0;
+	const char *p = prev_revs ? strchr(prev_revs, '"') : NULL;
+	char *out = malloc(rl + pl + 6), *o = out;
 	int n = 1;
 
-	folio_buf__init(&b, 0);
-	if (folio_buf__addf(&b, "[\"%s\"", rev) < 0)
-		goto fail;
-	if (prev_revs) {
-		const char *p = strchr(prev_revs, '"');
-		while (p && n < FOLIO_REV_HISTORY) {
-			const char *end = strchr(p + 1, '"');
-			if (!end)
-				break;
-			if (folio_buf__addf(&b, ",%.*s", (int)(end - p + 1), p) < 0)
-				goto fail;
-			n++;
-			p = strchr(end + 1, '"');
-		}
+	if (!out)
+		return NULL;
+	*o++ = '[';
+	*o++ = '"';
+	memcpy(o, rev, rl);
+	o += rl;
+	*o++ = '"';
+	while (p && n < FOLIO_REV_HISTORY) {
+		const char *end = strchr(p + 1, '"');
+		if (!end)
+			break;
+		*o++ = ',';
+		memcpy(o, p, (size_t)(end - p + 1));
+		o += end - p + 1;
+		n++;
+		p = strchr(end + 1, '"');
 	}
-	if (folio_buf__add(&b, "]", 1) < 0)
-		goto fail;
-	return folio_buf__take(&b);
-fail:
-	folio_buf__free(&b);
-	return NULL;
+	*o++ = ']';
+	*o = 0;
+	return out;
 }
 
 static int run_docid(folio_cx *cx, const char *sql, int64_t docid)
