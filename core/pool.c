@@ -48,9 +48,9 @@ int folio_pool__acquire(folio_cx **out, folio_server *srv)
 			rc = folio_cx__open(out, srv->drv, srv->url, &srv->copts);
 			pthread_mutex_lock(&srv->mu);
 			if (rc < 0) {
+				/* The driver's message names the URL (without its password). */
 				srv->n_open--;
 				pthread_cond_signal(&srv->cv);
-				folio_error__wrap("%s", srv->url_safe);
 			}
 			break;
 		}

@@ -22,7 +22,7 @@ static int emit(ddl_ctx *c, const char *fmt, ...) __attribute__((format(printf, 
 
 static int emit(ddl_ctx *c, const char *fmt, ...)
 {
-	char sql[2048];
+	char sql[8192];
 	va_list ap;
 	int n;
 
@@ -73,13 +73,15 @@ int folio_layout__db_ddl(const folio_dialect *d, const char *db,
 	 * first uses it (folio_layout__slot_index). Other fields go to _fld.
 	 */
 	{
-		char slots[512] = "";
+		char slots[2048] = "";
 		size_t o = 0;
-		for (int i = 1; i <= FOLIO_SLOTS; i++)
-			o += (size_t)snprintf(slots + o, sizeof(slots) - o, ", t%d %s", i, K);
-		for (int i = 1; i <= FOLIO_SLOTS; i++)
-			o += (size_t)snprintf(slots + o, sizeof(slots) - o, ", n%d %s", i,
-					      d->t_double);
+		for (int i = 1; i <= 2 * FOLIO_SLOTS && o < sizeof(slots); i++)
+			o += (size_t)snprintf(slots + o, sizeof(slots) - o, ", %c%d %s",
+					      i <= FOLIO_SLOTS ? 't' : 'n',
+					      i <= FOLIO_SLOTS ? i : i - FOLIO_SLOTS,
+					      i <= FOLIO_SLOTS ? K : d->t_double);
+		if (o >= sizeof(slots))
+			return folio_error_set(FOLIO_ERROR, "DDL statement too long");
 		TRY(emit(&c,
 			 "CREATE TABLE %s_doc (docid %s, storeid %s NOT NULL, unid %s NOT NULL, "
 			 "json %s NOT NULL, parent %s, syncmaster %s, cdate %s NOT NULL, cuser %s, "
