@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "conn.h"
+#include "odbc/odbc_driver.h"
 #include "pg/pg_driver.h"
 #include "sqlite/sqlite_driver.h"
 
@@ -18,6 +19,7 @@
 static const folio_driver *const builtins[] = {
 	&folio_sqlite_driver,
 	&folio_pg_driver,
+	&folio_odbc_driver,
 };
 #define BUILTIN_COUNT (sizeof(builtins) / sizeof(builtins[0]))
 

@@ -87,6 +87,7 @@ struct folio_stmt {
 	SQLHSTMT h;
 	char *sql;
 	int writes; /* INSERT, UPDATE, DELETE...: sets changes() */
+	int drain;  /* fetch every row before closing the cursor (SQLite, see od_reset) */
 	int nparams;
 	param *params;
 	int ncols; /* -1 until the first execution that gave a result */
@@ -238,6 +239,31 @@ static void snippet(char *out, size_t size, const char *sql)
 }
 
 /*
+ * 1 when the driver says the link to the server is gone. psqlodbc reports a
+ * connection the server closed as HY000 and only tells through this
+ * attribute (a local check in psqlodbc; a ping in MariaDB's driver).
+ */
+static int conn_dead(folio_conn *c)
+{
+	SQLUINTEGER dead = SQL_CD_FALSE;
+	SQLRETURN r;
+	diag d;
+
+	if (c->no_dead_attr)
+		return 0;
+	r = SQLGetConnectAttr(c->dbc, SQL_ATTR_CONNECTION_DEAD, &dead, SQL_IS_UINTEGER, NULL);
+	if (!SQL_SUCCEEDED(r)) {
+		read_diag(&d, SQL_HANDLE_DBC, c->dbc);
+		if (state_class(&d, "08"))
+			return 1;
+		/* Not supported by this driver: do not ask again. */
+		c->no_dead_attr = 1;
+		return 0;
+	}
+	return dead == SQL_CD_TRUE;
+}
+
+/*
  * Sets the thread's error from the diagnostics of `h` after a failed call,
  * naming the start of `sql` when given, and returns the folio code.
  */
@@ -250,6 +276,8 @@ static int fail(folio_conn *c, SQLSMALLINT type, SQLHANDLE h, const char *sql)
 
 	read_diag(&d, type, h);
 	code = code_of(c, &d);
+	if (code == FOLIO_ERROR && c && c->connected && conn_dead(c))
+		code = FOLIO_EIO;
 	/* psqlodbc's native codes are its own, not PostgreSQL's: the SQLSTATE says it all. */
 	if (d.native != 0 && !(c && c->dialect == D_POSTGRESQL))
 		snprintf(native, sizeof(native), ", native %ld", (long)d.native);
@@ -615,6 +643,7 @@ static int od_exec(folio_conn *c, const char *sql)
 {
 	SQLRETURN r;
 	SQLLEN n = -1;
+	SQLSMALLINT ncols = 0;
 	int code = 0;
 
 	if (!c->xs) {
@@ -633,7 +662,12 @@ static int od_exec(folio_conn *c, const char *sql)
 	} else if (is_write(sql) && SQL_SUCCEEDED(SQLRowCount(c->xs, &n))) {
 		c->changes = n < 0 ? 0 : (int64_t)n;
 	}
-	/* Discards any result (a PRAGMA's row). */
+	/* Discards any result (a PRAGMA's row); on SQLite to its end (see od_reset). */
+	if (code == 0 && c->dialect == D_SQLITE && SQL_SUCCEEDED(SQLNumResultCols(c->xs, &ncols)) &&
+	    ncols > 0) {
+		while (SQL_SUCCEEDED(SQLFetch(c->xs)))
+			continue;
+	}
 	SQLFreeStmt(c->xs, SQL_CLOSE);
 	return code;
 }
@@ -733,8 +767,9 @@ static int driver_connect(folio_conn *c, const char *cs)
 	else if (state_class(&d, "28") || msg_has(&d, "password authentication failed") ||
 		 msg_has(&d, "Access denied for user"))
 		code = FOLIO_EACCESS;
-	else if (state_class(&d, "08"))
-		code = FOLIO_EIO;
+	else if (state_class(&d, "08") || d.native == 2002 || d.native == 2003 ||
+		 d.native == 2005)
+		code = FOLIO_EIO; /* MariaDB: no socket, no answer, unknown host (HY000) */
 	else
 		code = FOLIO_ERROR;
 	return folio_error_set(code, "odbc: cannot connect to %s: [%s] %s", c->where, d.state,
@@ -868,6 +903,7 @@ static int od_prepare(folio_stmt **out, folio_conn *conn, const char *sql)
 	s->conn = conn;
 	s->ncols = -1;
 	s->writes = is_write(sql);
+	s->drain = conn->dialect == D_SQLITE;
 	s->nparams = count_params(sql, conn->dialect == D_MARIADB);
 	s->sql = strdup(sql);
 	s->params = calloc((size_t)(s->nparams > 0 ? s->nparams : 1), sizeof(*s->params));
@@ -947,7 +983,18 @@ static int od_reset(folio_stmt *stmt)
 	 * Closing a cursor that a failed step left behind can fail again on
 	 * a lost connection; that was reported by the step already, so the
 	 * detail is not overwritten here.
+	 *
+	 * The SQLite ODBC driver (with StepAPI=1, which streams rows) does not
+	 * reset SQLite's statement when its cursor is closed before the last
+	 * row: the statement stays running, so the connection keeps reading an
+	 * old snapshot, a RETURNING statement keeps COMMIT from running ("SQL
+	 * statements in progress"), and the next run of a statement without
+	 * parameters finds no rows. Its rows are fetched to the end instead.
 	 */
+	if (stmt->drain && stmt->state == ST_ROWS) {
+		while (SQL_SUCCEEDED(SQLFetch(stmt->h)))
+			continue;
+	}
 	SQLFreeStmt(stmt->h, SQL_CLOSE);
 	SQLFreeStmt(stmt->h, SQL_RESET_PARAMS);
 	memset(stmt->params, 0, sizeof(*stmt->params) * (size_t)stmt->nparams);
@@ -1521,23 +1568,7 @@ static int od_rollback(folio_conn *conn)
 
 static int od_ping(folio_conn *conn)
 {
-	SQLUINTEGER dead = SQL_CD_FALSE;
-	SQLRETURN r;
-	diag d;
-
-	if (conn->no_dead_attr)
-		return 0;
-	r = SQLGetConnectAttr(conn->dbc, SQL_ATTR_CONNECTION_DEAD, &dead, SQL_IS_UINTEGER, NULL);
-	if (!SQL_SUCCEEDED(r)) {
-		read_diag(&d, SQL_HANDLE_DBC, conn->dbc);
-		if (!state_class(&d, "08")) {
-			/* Not supported by this driver: assume usable, and do not ask again. */
-			conn->no_dead_attr = 1;
-			return 0;
-		}
-		dead = SQL_CD_TRUE;
-	}
-	if (dead == SQL_CD_TRUE)
+	if (conn_dead(conn))
 		return folio_error_set(FOLIO_EIO, "odbc: the connection to %s is dead",
 				       conn->where);
 	return 0;
