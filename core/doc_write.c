@@ -495,6 +495,31 @@ static char *dup_or(const char *a, const char *b)
  * update of cur's row, or an insert. With `try_insert` the insert does
  * nothing when the UNID is taken: then r->docid stays 0.
  */
+/*
+ * Binds the values of one document's insert (the columns of doc_insert)
+ * from parameter `p` on: 11 columns, then the store's slots.
+ */
+static int bind_insert(folio_q *q, int p, folio_doc *doc, const folio_wres *r, const char *meta,
+		       const rootidx *root, folio_buf scratch[])
+{
+	folio_store *st = doc->st;
+	int rc;
+
+	rc = folio_q__int(q, p, st->storeid);
+	rc = rc ? rc : folio_q__text(q, p + 1, doc->unid);
+	rc = rc ? rc : folio_q__textn(q, p + 2, root->root->p, root->root->len);
+	rc = rc ? rc : folio_q__text(q, p + 3, doc->parent);
+	rc = rc ? rc : folio_q__text(q, p + 4, doc->syncmaster);
+	rc = rc ? rc : folio_q__text(q, p + 5, r->cdate);
+	rc = rc ? rc : folio_q__text(q, p + 6, r->cuser);
+	rc = rc ? rc : folio_q__text(q, p + 7, r->mdate);
+	rc = rc ? rc : folio_q__text(q, p + 8, r->muser);
+	rc = rc ? rc : folio_q__int(q, p + 9, r->seq);
+	rc = rc ? rc : folio_q__text(q, p + 10, meta);
+	rc = rc ? rc : bind_slots(q, p + 11, doc, root, scratch);
+	return rc;
+}
+
 /* The new revision, dates, users and packed metadata of a save over `cur` (empty: none). */
 static int compute_meta(folio_doc *doc, const current *curp, const folio_jspan *body,
 			folio_wres *r, char **meta)
@@ -583,18 +608,7 @@ static int write_row(folio_doc *doc, folio_cx *cx, folio_wres *r, const char *me
 		rc = folio_q__prep(&q, cx, try_insert ? st->sql->doc_try_insert : st->sql->doc_insert);
 		if (rc < 0)
 			goto out;
-		rc = folio_q__int(&q, 1, st->storeid);
-		rc = rc ? rc : folio_q__text(&q, 2, doc->unid);
-		rc = rc ? rc : folio_q__textn(&q, 3, text, len);
-		rc = rc ? rc : folio_q__text(&q, 4, doc->parent);
-		rc = rc ? rc : folio_q__text(&q, 5, doc->syncmaster);
-		rc = rc ? rc : folio_q__text(&q, 6, r->cdate);
-		rc = rc ? rc : folio_q__text(&q, 7, r->cuser);
-		rc = rc ? rc : folio_q__text(&q, 8, r->mdate);
-		rc = rc ? rc : folio_q__text(&q, 9, r->muser);
-		rc = rc ? rc : folio_q__int(&q, 10, r->seq);
-		rc = rc ? rc : folio_q__text(&q, 11, meta);
-		rc = rc ? rc : bind_slots(&q, 12, doc, root, scratch);
+		rc = bind_insert(&q, 1, doc, r, meta, root, scratch);
 		if (rc == 0 && returning) {
 			rc = folio_q__step(&q);
 			if (rc == FOLIO_ROW) {
@@ -908,4 +922,117 @@ out:
 	free(revs);
 	current_free(&cur);
 	return folio_session__wend(ses, rc);
+}
+
+int folio_doc__prep_is_new(const folio_wprep *p)
+{
+	return p->meta != NULL;
+}
+
+/*
+ * The SQL of a chunk of n inserts: the store's insert with n rows of
+ * values; on PostgreSQL (RETURNING, no driver key) it does nothing for a
+ * taken UNID and returns the unid and docid of what it inserted.
+ */
+static char *many_sql(const folio_store *st, int n, int returning)
+{
+	const char *one = st->sql->doc_insert;
+	const char *values = strstr(one, "VALUES ");
+	const char *row, *row_end;
+	folio_buf b;
+	int rc;
+
+	if (!values)
+		return NULL;
+	row = values + 7;
+	row_end = strchr(row, ')');
+	if (!row_end)
+		return NULL;
+	folio_buf__init(&b, 0);
+	rc = folio_buf__add(&b, one, (size_t)(row - one));
+	for (int i = 0; rc == 0 && i < n; i++) {
+		if (i)
+			rc = folio_buf__add(&b, ", ", 2);
+		if (rc == 0)
+			rc = folio_buf__add(&b, row, (size_t)(row_end + 1 - row));
+	}
+	if (rc == 0 && returning)
+		rc = folio_buf__addf(&b, "%s RETURNING unid, docid", st->dialect->on_conflict_nothing);
+	if (rc < 0) {
+		folio_buf__free(&b);
+		return NULL;
+	}
+	return folio_buf__take(&b);
+}
+
+int folio_doc__write_many(folio_doc **docs, folio_wprep **preps, int n, folio_cx *cx,
+			  int *done)
+{
+	folio_store *st = docs[0]->st;
+	int returning = !st->last_id && st->dialect->has_returning && st->dialect->on_conflict_nothing;
+	folio_buf *scratch = NULL;
+	char *sql = NULL;
+	int rc = 0, p = 1;
+	folio_q q;
+
+	for (int i = 0; i < n; i++)
+		done[i] = 0;
+	if (n < 2 || (!st->last_id && !returning))
+		return 0; /* one at a time: the caller's per-document path */
+	sql = many_sql(st, n, returning);
+	scratch = calloc((size_t)n * 2 * FOLIO_SLOTS, sizeof(*scratch));
+	if (!sql || !scratch) {
+		rc = folio_error__oom();
+		goto out;
+	}
+	for (int i = 0; rc == 0 && i < n; i++)
+		rc = folio_seq__next(&preps[i]->r.seq, st->ses, cx, st->db);
+	if (rc < 0)
+		goto out;
+	rc = folio_q__prep(&q, cx, sql);
+	if (rc < 0)
+		goto out;
+	for (int i = 0; rc == 0 && i < n; i++) {
+		rc = bind_insert(&q, p, docs[i], &preps[i]->r, preps[i]->meta, &preps[i]->root,
+				 scratch + (size_t)i * 2 * FOLIO_SLOTS);
+		p += 11 + n_slots(st);
+	}
+	if (rc == 0 && returning) {
+		while ((rc = folio_q__step(&q)) == FOLIO_ROW) {
+			const char *unid = folio_q__col_text(&q, 0, NULL);
+			for (int i = 0; unid && i < n; i++)
+				if (!done[i] && strcmp(docs[i]->unid, unid) == 0) {
+					preps[i]->r.docid = folio_q__col_int(&q, 1);
+					done[i] = 1;
+					break;
+				}
+		}
+		if (rc == FOLIO_DONE)
+			rc = 0;
+	} else if (rc == 0) {
+		/* SQLite gives the rows of one INSERT consecutive rowids, in order. */
+		rc = folio_q__run(&q);
+		if (rc == 0) {
+			int64_t last = folio_cx__last_id(cx);
+			for (int i = 0; i < n; i++) {
+				preps[i]->r.docid = last - (n - 1) + i;
+				done[i] = 1;
+			}
+		} else if (rc == FOLIO_EEXISTS) {
+			/* A taken UNID: the statement undid itself; one at a time then. */
+			folio_error_clear();
+			rc = 0;
+		}
+	}
+	folio_q__done(&q);
+	for (int i = 0; rc == 0 && i < n; i++)
+		if (done[i])
+			rc = mirror(docs[i], cx, preps[i]->r.docid, 0, &preps[i]->root);
+out:
+	if (scratch)
+		for (int i = 0; i < n * 2 * FOLIO_SLOTS; i++)
+			folio_buf__free(&scratch[i]);
+	free(scratch);
+	free(sql);
+	return rc;
 }

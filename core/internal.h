@@ -138,6 +138,16 @@ int folio_doc__prepare(folio_wprep **out, folio_doc *doc, unsigned flags);
 int folio_doc__write_prepared(folio_doc *doc, folio_cx *cx, unsigned flags, folio_wres *res,
 			      folio_wprep *prep);
 void folio_doc__prep_free(folio_wprep *prep);
+/* 1 when the prepared document may go by the insert-first path (a new UNID). */
+int folio_doc__prep_is_new(const folio_wprep *prep);
+/*
+ * Inserts n prepared new documents with one statement (several rows of
+ * VALUES) and mirrors them; done[i] says which were written. Documents not
+ * done (a taken UNID, or an engine without the means) go one at a time
+ * through folio_doc__write_prepared().
+ */
+int folio_doc__write_many(folio_doc **docs, folio_wprep **preps, int n, folio_cx *cx,
+			  int *done);
 void folio_doc__apply(folio_doc *doc, folio_wres *res); /* takes res's strings */
 void folio_doc__wres_free(folio_wres *res);
 /* The packed metadata column (doc.c); the caller frees it. NULL when out of memory. */

@@ -459,6 +459,12 @@ static int sq_connect(folio_conn **out, const char *url, const folio_connect_opt
 	if (code < 0)
 		goto out;
 	code = run_pragma(c, CACHE_SIZE_PRAGMA);
+	/*
+	 * Statement journals (a multi-row INSERT inside a transaction keeps one
+	 * to undo itself) and temporary tables stay in memory, not in files.
+	 */
+	if (code == SQLITE_OK)
+		code = run_pragma(c, "PRAGMA temp_store=MEMORY");
 	if (code < 0)
 		goto out;
 	if (!memory) {
