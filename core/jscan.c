@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "jscan.h"
+#include "json.h"
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && defined(__GNUC__)
 #define JSCAN_SWAR 1
@@ -1636,26 +1637,7 @@ double folio_jscan__number(const folio_jspan *s)
 
 /* Paths. */
 
-#define PATH_MAX_LEN 1024 /* as FOLIO_JSON_PATH_MAX */
-
-static int path_ok(const char *path)
-{
-	size_t len;
-	size_t i;
-
-	if (path == NULL)
-		return 0;
-	len = strlen(path);
-	if (len == 0 || len > PATH_MAX_LEN)
-		return 0;
-	if (path[0] == '.' || path[len - 1] == '.')
-		return 0;
-	for (i = 1; i < len; i++) {
-		if (path[i] == '.' && path[i - 1] == '.')
-			return 0;
-	}
-	return 1;
-}
+/* Paths are checked by folio_json__path_valid (json.c): one rule for both. */
 
 /* 1 and the index when seg[0..n) is all digits; SIZE_MAX - 1 stands for "too large". */
 static int seg_index(const char *seg, size_t n, size_t *idx)
@@ -1689,7 +1671,7 @@ int folio_jscan__get(folio_jspan *out, const folio_jspan *from, const char *path
 	int hit;
 
 	assert(out != NULL && from != NULL);
-	if (!path_ok(path))
+	if (!folio_json__path_valid(path))
 		return 0;
 	cur = *from;
 	for (;;) {
