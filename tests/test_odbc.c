@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "testenv.h"
@@ -825,30 +826,56 @@ static void test_savepoints(void **state)
 	assert_int_equal(scalar(b->c, "SELECT COUNT(*) FROM kv"), 2);
 }
 
+static double seconds(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/*
+ * A second writer waits for the first as long as the connect options say
+ * (busy_timeout_ms), then gets FOLIO_EBUSY.
+ */
+static void write_lock_wait(backend *b, int wait_ms, double at_least, double at_most)
+{
+	folio_connect_options opts = { .busy_timeout_ms = wait_ms };
+	folio_conn *other;
+	double t0, took;
+	int rc;
+
+	other = connect_ok(b->url, &opts);
+	assert_ok(D->begin(b->c, 1));
+	exec_ok(b->c, "UPDATE kv SET v = v + 1 WHERE k = 1");
+	t0 = seconds();
+	if (b->kind == BE_SQLITE) {
+		/* BEGIN IMMEDIATE reached SQLite: the second writer is stopped up front. */
+		rc = D->begin(other, 1);
+	} else {
+		assert_ok(D->begin(other, 1));
+		rc = D->exec(other, "UPDATE kv SET v = 100 WHERE k = 1");
+	}
+	took = seconds() - t0;
+	assert_folio(FOLIO_EBUSY, rc);
+	if (took < at_least || took > at_most)
+		fail_msg("waited %.2f s for a lock, expected %.1f to %.1f s", took, at_least, at_most);
+	assert_ok(D->rollback(other));
+	assert_ok(D->commit(b->c));
+	D->disconnect(other);
+}
+
 static void test_write_lock_wait(void **state)
 {
 	backend *b = *state;
-	folio_connect_options nowait = { .busy_timeout_ms = -1 };
-	folio_conn *other;
-	int rc;
 
 	make_kv(b);
-	exec_ok(b->c, "INSERT INTO kv (k, v) VALUES (1, 1)");
-	other = connect_ok(b->url, &nowait);
-	assert_ok(D->begin(b->c, 1));
-	exec_ok(b->c, "UPDATE kv SET v = 2 WHERE k = 1");
-	if (b->kind == BE_SQLITE) {
-		/* BEGIN IMMEDIATE reached SQLite: the second writer is refused up front. */
-		assert_folio(FOLIO_EBUSY, D->begin(other, 1));
-	} else {
-		assert_ok(D->begin(other, 1));
-		rc = D->exec(other, "UPDATE kv SET v = 3 WHERE k = 1");
-		assert_folio(FOLIO_EBUSY, rc);
-		assert_ok(D->rollback(other));
-	}
-	assert_ok(D->commit(b->c));
-	assert_int_equal(scalar(other, "SELECT v FROM kv WHERE k = 1"), 2);
-	D->disconnect(other);
+	exec_ok(b->c, "INSERT INTO kv (k, v) VALUES (1, 0)");
+	/* No wait (MariaDB's shortest is a second). */
+	write_lock_wait(b, -1, 0.0, b->kind == BE_MARIADB ? 2.5 : 0.9);
+	/* 1.5 s (MariaDB counts whole seconds: 2). */
+	write_lock_wait(b, 1500, 1.4, 4.0);
+	assert_int_equal(scalar(b->c, "SELECT v FROM kv WHERE k = 1"), 2);
 }
 
 typedef struct crossing {

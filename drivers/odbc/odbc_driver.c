@@ -97,14 +97,6 @@ struct folio_stmt {
 };
 
 /*
- * The environment
- */
-
-static pthread_once_t env_once = PTHREAD_ONCE_INIT;
-static SQLHENV env = SQL_NULL_HENV;
-static char env_error[DIAG_MSG_MAX + 128];
-
-/*
  * Diagnostics
  */
 
@@ -522,6 +514,10 @@ static char *hide_passwords(const char *cs)
  * The environment, made once for the process.
  */
 
+static pthread_once_t env_once = PTHREAD_ONCE_INIT;
+static SQLHENV env = SQL_NULL_HENV;
+static char env_error[DIAG_MSG_MAX + 128];
+
 static void env_init(void)
 {
 	SQLHENV h = SQL_NULL_HENV;
@@ -695,46 +691,88 @@ static void close_conn(folio_conn *c)
 	free(c);
 }
 
+/* What goes between a connection string and a key appended to it. */
+static const char *sep(const char *cs)
+{
+	size_t n = strlen(cs);
+
+	return n > 0 && cs[n - 1] == ';' ? "" : ";";
+}
+
+/* The lock wait asked for: 0 means the default, < 0 no wait (-1 here). */
+static int busy_ms(const folio_connect_options *opts)
+{
+	if (!opts || opts->busy_timeout_ms == 0)
+		return FOLIO_ODBC_BUSY_TIMEOUT_MS;
+	return opts->busy_timeout_ms < 0 ? -1 : opts->busy_timeout_ms;
+}
+
 /*
  * MariaDB counts an UPDATE that matched a row but left it as it was as no
  * change, unless the client asks for found rows (Connector/ODBC OPTION bit
- * 2). folio's changes() means rows matched, as SQLite and PostgreSQL count.
- * Returns the connection string with the bit set, or NULL when it is set.
+ * 2) at the handshake. folio's changes() means rows matched, as SQLite and
+ * PostgreSQL count. Appends the bit to `out`'s copy of `cs`.
  */
-static char *with_found_rows(const char *cs, int *code)
+static void add_found_rows(char *out, size_t size, const char *cs, int *changed)
 {
-	const char *keys[] = { "OPTION", "OPTIONS" };
 	const char *v = NULL;
 	size_t vlen = 0;
-	unsigned long opt = 0;
+	unsigned long opt;
+	char num[32];
+
+	v = find_key(cs, "OPTION", &vlen);
+	if (!v)
+		v = find_key(cs, "OPTIONS", &vlen);
+	if (!v) {
+		snprintf(out, size, "%s%sOPTION=2", cs, sep(cs));
+		*changed = 1;
+		return;
+	}
+	snprintf(num, sizeof(num), "%.*s", (int)(vlen < 31 ? vlen : 31), v);
+	opt = strtoul(num, NULL, 10);
+	if (opt & 2) {
+		snprintf(out, size, "%s", cs);
+		return;
+	}
+	snprintf(out, size, "%.*s%lu%s", (int)(v - cs), cs, opt | 2, v + vlen);
+	*changed = 1;
+}
+
+/*
+ * The connection string again, with what folio needs from this DBMS's
+ * driver when the string does not say it; NULL when it needs nothing.
+ *   MariaDB: found rows (add_found_rows).
+ *   SQLite: the SQLite ODBC driver retries a locked database for its own
+ *   Timeout (100 s unless given), whatever PRAGMA busy_timeout says; the
+ *   connect options' wait goes there (Timeout=0 would wait for ever).
+ *   Measured with sqliteodbc 0.9998: a statement waits twice the Timeout.
+ * A string that names these itself is taken as it is.
+ */
+static char *amended(const folio_conn *c, const char *cs, int ms, int *code)
+{
+	size_t size = strlen(cs) + 64;
+	size_t len;
 	char *out;
-	size_t i;
+	int changed = 0;
 
 	*code = 0;
-	for (i = 0; i < 2 && !v; i++)
-		v = find_key(cs, keys[i], &vlen);
-	if (v) {
-		char num[32];
-
-		snprintf(num, sizeof(num), "%.*s", (int)(vlen < 31 ? vlen : 31), v);
-		opt = strtoul(num, NULL, 10);
-		if (opt & 2)
-			return NULL;
-	}
-	out = malloc(strlen(cs) + 48);
+	if (c->dialect != D_MARIADB && c->dialect != D_SQLITE)
+		return NULL;
+	out = malloc(size);
 	if (!out) {
 		*code = oom();
 		return NULL;
 	}
-	if (v) {
-		size_t head = (size_t)(v - cs);
-
-		memcpy(out, cs, head);
-		sprintf(out + head, "%lu%s", opt | 2, v + vlen);
-	} else {
-		size_t n = strlen(cs);
-
-		sprintf(out, "%s%sOPTION=2", cs, n > 0 && cs[n - 1] != ';' ? ";" : "");
+	if (c->dialect == D_MARIADB) {
+		add_found_rows(out, size, cs, &changed);
+	} else if (!find_key(cs, "Timeout", &len)) {
+		/* It waits the Timeout twice (its handler, then a retry): half of it. */
+		snprintf(out, size, "%s%sTimeout=%d", cs, sep(cs), ms < 2 ? 1 : ms / 2);
+		changed = 1;
+	}
+	if (!changed) {
+		free(out);
+		return NULL;
 	}
 	return out;
 }
@@ -776,16 +814,12 @@ static int driver_connect(folio_conn *c, const char *cs)
 			       d.msg);
 }
 
-/* Session settings: the lock wait, SQLite's journal. */
-static int configure(folio_conn *c, const char *cs, const folio_connect_options *opts)
+/* Session settings: the lock wait (SQLite's: see amended), SQLite's journal. */
+static int configure(folio_conn *c, const char *cs, int ms)
 {
-	int ms = FOLIO_ODBC_BUSY_TIMEOUT_MS;
 	size_t len;
 	char sql[96];
-	int rc;
 
-	if (opts && opts->busy_timeout_ms != 0)
-		ms = opts->busy_timeout_ms;
 	switch (c->dialect) {
 	case D_POSTGRESQL:
 		/* lock_timeout 0 waits for ever: "no wait" is the shortest wait. */
@@ -796,20 +830,24 @@ static int configure(folio_conn *c, const char *cs, const folio_connect_options 
 			 ms < 0 ? 1 : (ms + 999) / 1000);
 		break;
 	case D_SQLITE:
-		if (!find_key(cs, "JournalMode", &len)) {
-			/* An in-memory database answers "memory", and that is fine. */
-			rc = od_exec(c, "PRAGMA journal_mode=WAL");
-			if (rc < 0)
-				return rc;
-		}
-		snprintf(sql, sizeof(sql), "PRAGMA busy_timeout = %d", ms < 0 ? 0 : ms);
+		/* An in-memory database answers "memory", and that is fine. */
+		if (find_key(cs, "JournalMode", &len))
+			return 0;
+		snprintf(sql, sizeof(sql), "PRAGMA journal_mode=WAL");
 		break;
 	case D_DB2:
+		/*
+		 * DB2 for Linux, UNIX and Windows has the register; DB2 for z/OS
+		 * takes its lock wait from the subsystem. Best effort: a
+		 * connection without it keeps the server's wait.
+		 */
 		if (ms < 0)
 			snprintf(sql, sizeof(sql), "SET CURRENT LOCK TIMEOUT NOT WAIT");
 		else
 			snprintf(sql, sizeof(sql), "SET CURRENT LOCK TIMEOUT %d", (ms + 999) / 1000);
-		break;
+		if (od_exec(c, sql) < 0)
+			folio_error_clear();
+		return 0;
 	}
 	return od_exec(c, sql);
 }
@@ -849,22 +887,20 @@ static int od_connect(folio_conn **out, const char *url, const folio_connect_opt
 	code = detect_dialect(c);
 	if (code < 0)
 		goto out;
-	if (c->dialect == D_MARIADB) {
-		again = with_found_rows(cs, &code);
+	again = amended(c, cs, busy_ms(opts), &code);
+	if (code < 0)
+		goto out;
+	if (again) {
+		/* Chosen when the driver connects: connect once more with them. */
+		SQLDisconnect(c->dbc);
+		SQLFreeHandle(SQL_HANDLE_DBC, c->dbc);
+		c->dbc = SQL_NULL_HDBC;
+		c->connected = 0;
+		code = driver_connect(c, again);
 		if (code < 0)
 			goto out;
-		if (again) {
-			/* Found rows is chosen at the handshake: connect once more with it. */
-			SQLDisconnect(c->dbc);
-			SQLFreeHandle(SQL_HANDLE_DBC, c->dbc);
-			c->dbc = SQL_NULL_HDBC;
-			c->connected = 0;
-			code = driver_connect(c, again);
-			if (code < 0)
-				goto out;
-		}
 	}
-	code = configure(c, cs, opts);
+	code = configure(c, cs, busy_ms(opts));
 	if (code < 0)
 		goto out;
 	*out = c;
