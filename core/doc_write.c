@@ -965,6 +965,33 @@ static char *many_sql(const folio_store *st, int n, int returning)
 	return folio_buf__take(&b);
 }
 
+/* The docid of a live UNID of the store. */
+static int read_docid(folio_cx *cx, folio_store *st, const char *unid, int64_t *docid)
+{
+	folio_q q;
+	int rc = folio_q__prep(&q, cx, st->sql->last_docid);
+	if (rc < 0)
+		return rc;
+	rc = folio_q__int(&q, 1, st->storeid);
+	rc = rc ? rc : folio_q__text(&q, 2, unid);
+	rc = rc ? rc : folio_q__step(&q);
+	if (rc == FOLIO_ROW) {
+		*docid = folio_q__col_int(&q, 0);
+		rc = 0;
+	} else if (rc == FOLIO_DONE) {
+		rc = folio_error_set(FOLIO_ERROR, "document %s vanished after its insert", unid);
+	}
+	folio_q__done(&q);
+	return rc;
+}
+
+/* 1 when `docid` is the row of `unid` in the store. */
+static int docid_is(folio_cx *cx, folio_store *st, int64_t docid, const char *unid)
+{
+	int64_t found = 0;
+	return read_docid(cx, st, unid, &found) == 0 && found == docid;
+}
+
 int folio_doc__write_many(folio_doc **docs, folio_wprep **preps, int n, folio_cx *cx,
 			  int *done)
 {
@@ -1025,6 +1052,13 @@ int folio_doc__write_many(folio_doc **docs, folio_wprep **preps, int n, folio_cx
 		}
 	}
 	folio_q__done(&q);
+	/*
+	 * Consecutive rowids are SQLite's rule while the largest rowid is below
+	 * 2^63 - 1; where it was not followed, read every docid back.
+	 */
+	if (rc == 0 && st->last_id && done[0] && !docid_is(cx, st, preps[0]->r.docid, docs[0]->unid))
+		for (int i = 0; rc == 0 && i < n; i++)
+			rc = read_docid(cx, st, docs[i]->unid, &preps[i]->r.docid);
 	for (int i = 0; rc == 0 && i < n; i++)
 		if (done[i])
 			rc = mirror(docs[i], cx, preps[i]->r.docid, 0, &preps[i]->root);
