@@ -20,7 +20,7 @@
 #include <string.h>
 #include "internal.h"
 
-#define CHUNK 16
+#define CHUNK FOLIO_DOC__CHUNK
 
 struct folio_batch {
 	folio_store *st;

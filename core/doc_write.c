@@ -491,11 +491,6 @@ static char *dup_or(const char *a, const char *b)
 }
 
 /*
- * Computes the new revision and metadata into *r and writes the row: an
- * update of cur's row, or an insert. With `try_insert` the insert does
- * nothing when the UNID is taken: then r->docid stays 0.
- */
-/*
  * Binds the values of one document's insert (the columns of doc_insert)
  * from parameter `p` on: 11 columns, then the store's slots.
  */
@@ -999,6 +994,7 @@ int folio_doc__write_many(folio_doc **docs, folio_wprep **preps, int n, folio_cx
 	int returning = !st->last_id && st->dialect->has_returning && st->dialect->on_conflict_nothing;
 	folio_buf *scratch = NULL;
 	char *sql = NULL;
+	const char *chunk_sql;
 	int rc = 0, p = 1;
 	folio_q q;
 
@@ -1006,9 +1002,17 @@ int folio_doc__write_many(folio_doc **docs, folio_wprep **preps, int n, folio_cx
 		done[i] = 0;
 	if (n < 2 || (!st->last_id && !returning))
 		return 0; /* one at a time: the caller's per-document path */
-	sql = many_sql(st, n, returning);
+	/* A full chunk's text is built once per store handle; a last, shorter one each time. */
+	if (n == FOLIO_DOC__CHUNK) {
+		if (!st->sql->doc_insert_chunk)
+			st->sql->doc_insert_chunk = many_sql(st, n, returning);
+		chunk_sql = st->sql->doc_insert_chunk;
+	} else {
+		sql = many_sql(st, n, returning);
+		chunk_sql = sql;
+	}
 	scratch = calloc((size_t)n * 2 * FOLIO_SLOTS, sizeof(*scratch));
-	if (!sql || !scratch) {
+	if (!chunk_sql || !scratch) {
 		rc = folio_error__oom();
 		goto out;
 	}
@@ -1016,7 +1020,7 @@ int folio_doc__write_many(folio_doc **docs, folio_wprep **preps, int n, folio_cx
 		rc = folio_seq__next(&preps[i]->r.seq, st->ses, cx, st->db);
 	if (rc < 0)
 		goto out;
-	rc = folio_q__prep(&q, cx, sql);
+	rc = folio_q__prep(&q, cx, chunk_sql);
 	if (rc < 0)
 		goto out;
 	for (int i = 0; rc == 0 && i < n; i++) {

@@ -138,6 +138,8 @@ int folio_doc__prepare(folio_wprep **out, folio_doc *doc, unsigned flags);
 int folio_doc__write_prepared(folio_doc *doc, folio_cx *cx, unsigned flags, folio_wres *res,
 			      folio_wprep *prep);
 void folio_doc__prep_free(folio_wprep *prep);
+/* How many new documents a batch writes with one INSERT. */
+#define FOLIO_DOC__CHUNK 16
 /* 1 when the prepared document may go by the insert-first path (a new UNID). */
 int folio_doc__prep_is_new(const folio_wprep *prep);
 /*
@@ -183,6 +185,7 @@ typedef struct folio_sql {
 	char *meta_replica;
 	char *store_check;
 	char *stub_any;
+	char *doc_insert_chunk; /* FOLIO_DOC__CHUNK rows of doc_insert, built on first use */
 } folio_sql;
 
 /* store.c: FOLIO_ENOTFOUND when the store was dropped since the handle was opened. */
