@@ -25,9 +25,12 @@ enum { FOLIO_CLI_OK = 0, FOLIO_CLI_FAIL = 1, FOLIO_CLI_USAGE = 2 };
 
 /* One run of the command: the global options, and the Server and Session once open. */
 typedef struct folio_cli {
-	const char *server_url; /* --server, or NULL */
-	const char *user;       /* --user, or NULL */
-	const char *cmd;        /* the command as error lines name it: "put", "db create" */
+	const char *server_url;    /* --server, or NULL */
+	const char *user;          /* --user, or NULL: the server administrator */
+	const char *password_file; /* --password-file: the --user's password, or NULL */
+	const char *config_file;   /* --config, or NULL ($FOLIO_CONFIG) */
+	const char *cmd;           /* the command as error lines name it: "put", "db create" */
+	int login_used_env;        /* the login's password came from $FOLIO_PASSWORD */
 	folio_server *srv;
 	folio_session *ses;
 } folio_cli;
@@ -45,14 +48,25 @@ int folio_cli__cmd_ls(folio_cli *cli, int argc, char **argv);
 int folio_cli__cmd_import(folio_cli *cli, int argc, char **argv);
 int folio_cli__cmd_export(folio_cli *cli, int argc, char **argv);
 int folio_cli__cmd_changes(folio_cli *cli, int argc, char **argv);
+int folio_cli__cmd_acl(folio_cli *cli, int argc, char **argv);
+int folio_cli__cmd_role(folio_cli *cli, int argc, char **argv);
+int folio_cli__cmd_find(folio_cli *cli, int argc, char **argv);
+int folio_cli__cmd_sql(folio_cli *cli, int argc, char **argv);
+int folio_cli__cmd_user(folio_cli *cli, int argc, char **argv);
+int folio_cli__cmd_group(folio_cli *cli, int argc, char **argv);
+int folio_cli__cmd_server_acl(folio_cli *cli, int argc, char **argv);
 
 /* connect.c */
 
 /*
  * Opens the Server (URL from --server, else $FOLIO_SERVER, else the default,
- * whose directory is created when missing) and a Session for the user
- * (--user, else the login name, else anonymous). Returns 0, or
- * FOLIO_CLI_FAIL after printing the error.
+ * whose directory is created when missing), configures its security from
+ * --config or $FOLIO_CONFIG (a JSON file, see folio_server_configure), and
+ * opens a Session: with --user, a login with the password from
+ * --password-file or $FOLIO_PASSWORD (or typed at the terminal); without
+ * it, the server administrator's (whoever holds the server URL can do what
+ * it does). Returns 0, or FOLIO_CLI_FAIL (FOLIO_CLI_USAGE: no password)
+ * after printing the error.
  */
 int folio_cli__open(folio_cli *cli);
 
@@ -109,6 +123,26 @@ int folio_cli__int64(int64_t *out, const folio_cli *cli, const char *option, con
  * after printing the error.
  */
 int folio_cli__println(const folio_cli *cli, const char *s, size_t len);
+
+/* password.c */
+
+/* Where a password comes from, in this order (the first that is given). */
+typedef struct folio_cli_pwsrc {
+	const char *who;  /* named in the prompt and errors: "user alice" */
+	const char *file; /* a file whose first line it is, or NULL */
+	int use_env;      /* $FOLIO_PASSWORD */
+	int use_stdin;    /* a line of stdin when stdin is not a terminal */
+	int confirm;      /* typed at the terminal: asked twice */
+} folio_cli_pwsrc;
+
+/*
+ * Reads a password into *out (freed with folio_cli__password_free(), which
+ * wipes it); typed at the terminal, without echo, when stdin is one and no
+ * other source gave it. Returns 0, or FOLIO_CLI_FAIL or FOLIO_CLI_USAGE
+ * after printing the error (which never holds the password).
+ */
+int folio_cli__password(char **out, folio_cli *cli, const folio_cli_pwsrc *src);
+void folio_cli__password_free(char *pw);
 
 /* input.c */
 

@@ -1,6 +1,6 @@
 /* The folio command: which server, which user; opening and closing them. */
 #include <errno.h>
-#include <pwd.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -8,19 +8,68 @@
 #include <unistd.h>
 #include "cli.h"
 
-static const char *login_name(void)
-{
-	struct passwd *pw = getpwuid(geteuid());
+/* The largest configuration file read. */
+#define CONFIG_MAX (1024 * 1024)
 
-	if (pw == NULL || pw->pw_name == NULL || pw->pw_name[0] == '\0')
-		return "anonymous";
-	return pw->pw_name;
+/* The security configuration from --config or $FOLIO_CONFIG, if any. */
+static int configure(folio_cli *cli)
+{
+	const char *path = cli->config_file;
+	char *text = NULL;
+	size_t len;
+	FILE *f;
+	int rc;
+
+	if (path == NULL) {
+		path = getenv("FOLIO_CONFIG");
+		if (path == NULL || path[0] == '\0')
+			return 0;
+	}
+	f = fopen(path, "rb");
+	if (f == NULL)
+		return folio_cli__errorf(cli, "cannot open configuration %s: %s", path,
+					 strerror(errno));
+	rc = folio_cli__read_all(&text, &len, f, CONFIG_MAX);
+	fclose(f);
+	if (rc == FOLIO_ETOOBIG)
+		return folio_cli__errorf(cli, "configuration %s: over %d bytes", path, CONFIG_MAX);
+	if (rc != 0)
+		return folio_cli__errorf(cli, "cannot read configuration %s: %s", path,
+					 rc == FOLIO_EIO ? strerror(errno) : "out of memory");
+	rc = folio_server_configure(cli->srv, text);
+	free(text);
+	if (rc != 0)
+		return folio_cli__errorf(cli, "configuration %s: %s", path, folio_error_last());
+	return 0;
+}
+
+/* A login as --user, with its password from --password-file or $FOLIO_PASSWORD. */
+static int login(folio_cli *cli)
+{
+	folio_cli_pwsrc src = {NULL, cli->password_file, 1, 0, 0};
+	char who[160];
+	char *pw = NULL;
+	int rc;
+
+	snprintf(who, sizeof(who), "--user %.128s", cli->user);
+	src.who = who;
+	rc = folio_cli__password(&pw, cli, &src);
+	if (rc != 0)
+		return rc;
+	cli->login_used_env = cli->password_file == NULL && getenv("FOLIO_PASSWORD") != NULL &&
+			      getenv("FOLIO_PASSWORD")[0] != '\0';
+	rc = folio_session_login(&cli->ses, cli->srv, cli->user, pw);
+	folio_cli__password_free(pw);
+	if (rc != 0) {
+		cli->ses = NULL;
+		return folio_cli__fail(cli, rc);
+	}
+	return 0;
 }
 
 int folio_cli__open(folio_cli *cli)
 {
 	const char *url = cli->server_url;
-	const char *user = cli->user;
 	int rc;
 
 	if (cli->ses != NULL)
@@ -37,21 +86,26 @@ int folio_cli__open(folio_cli *cli)
 			return folio_cli__errorf(cli, "cannot create %s: %s",
 						 FOLIO_CLI_DEFAULT_DIR, strerror(errno));
 	}
-	if (user == NULL)
-		user = login_name();
 
 	rc = folio_server_open(&cli->srv, url, NULL);
 	if (rc != 0) {
 		cli->srv = NULL;
 		return folio_cli__fail(cli, rc);
 	}
-	rc = folio_session_open(&cli->ses, cli->srv, user, NULL);
+	rc = configure(cli);
+	if (rc == 0 && cli->user != NULL) {
+		rc = login(cli);
+	} else if (rc == 0) {
+		rc = folio_session_open_admin(&cli->ses, cli->srv);
+		if (rc != 0) {
+			cli->ses = NULL;
+			rc = folio_cli__fail(cli, rc);
+		}
+	}
 	if (rc != 0) {
-		cli->ses = NULL;
-		folio_cli__fail(cli, rc);
 		folio_server_close(cli->srv);
 		cli->srv = NULL;
-		return FOLIO_CLI_FAIL;
+		return rc;
 	}
 	return 0;
 }

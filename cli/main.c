@@ -21,14 +21,23 @@ static const struct command commands[] = {
 	{ "import", folio_cli__cmd_import },
 	{ "export", folio_cli__cmd_export },
 	{ "changes", folio_cli__cmd_changes },
+	{ "find", folio_cli__cmd_find },
+	{ "sql", folio_cli__cmd_sql },
+	{ "user", folio_cli__cmd_user },
+	{ "group", folio_cli__cmd_group },
+	{ "server-acl", folio_cli__cmd_server_acl },
+	{ "acl", folio_cli__cmd_acl },
+	{ "role", folio_cli__cmd_role },
 };
 
 static const char usage[] =
-	"usage: folio [--server URL] [--user NAME] COMMAND [ARGS...]\n"
+	"usage: folio [--server URL] [--user NAME [--password-file FILE]] [--config FILE]\n"
+	"             COMMAND [ARGS...]\n"
 	"\n"
 	"Commands:\n"
 	"  db create|list|drop [DB]           create, list or drop databases\n"
 	"  store create|list|drop DB [STORE]  create, list or drop stores\n"
+	"  store field add|list|rm DB STORE   manage a store's extracted fields\n"
 	"  put DB STORE [UNID]                save the JSON document read on stdin\n"
 	"  get DB STORE UNID                  print a document as JSON\n"
 	"  rm DB STORE UNID                   delete a document\n"
@@ -36,11 +45,26 @@ static const char usage[] =
 	"  import DB STORE FILE               load a JSON Lines file (- for stdin)\n"
 	"  export DB STORE                    write a store as JSON Lines\n"
 	"  changes DB                         print the changes feed\n"
+	"  find DB STORE [QUERY]              print the documents matching a JSON query\n"
+	"  sql DB QUERY                       the same with \"SELECT ... FROM STORE ...\"\n"
+	"  user add|passwd|disable|rm|list    manage the built-in users\n"
+	"  group add|rm|members|list          manage the built-in groups\n"
+	"  server-acl set|rm|show             who may create databases, who administers\n"
+	"  acl show|set|rm DB ...             a database's ACL (levels, flags, roles)\n"
+	"  role add|rm|list DB [ROLE]         a database's roles\n"
 	"  help [COMMAND]                     show help\n"
 	"\n"
 	"Global options (before the command):\n"
 	"  --server URL   the server; default $FOLIO_SERVER, else " FOLIO_CLI_DEFAULT_URL "\n"
-	"  --user NAME    the session user; default the login name\n"
+	"  --user NAME    log in as NAME (built-in or LDAP user); without --user, the\n"
+	"                 command acts as the server administrator, as whoever holds\n"
+	"                 the server URL can\n"
+	"  --password-file FILE  the password of --user: the first line of FILE;\n"
+	"                 default $FOLIO_PASSWORD, else asked on the terminal\n"
+	"                 (there is no option that takes a password itself)\n"
+	"  --config FILE  the security configuration (JSON): {\"directory\": {\"order\":\n"
+	"                 [\"builtin\", \"ldap\"], \"cache_ttl\": SECONDS, \"ldap\": {...}}};\n"
+	"                 default $FOLIO_CONFIG\n"
 	"  --version      print the version\n"
 	"  --help         print this help\n"
 	"\n"
@@ -140,14 +164,28 @@ int main(int argc, char **argv)
 			printf("%s\n", folio_version());
 			return fflush(stdout) == 0 ? 0 : FOLIO_CLI_FAIL;
 		}
+		if (strncmp(arg, "--password", 10) == 0 &&
+		    (arg[10] == '\0' || arg[10] == '=')) {
+			/* Never echoed: what follows it may be the password. */
+			return global_usage_error(
+				"there is no --password option: a password on the command line "
+				"is seen by everyone; use --password-file FILE or FOLIO_PASSWORD");
+		}
 		rc = global_value(&cli.server_url, "--server", argc, argv, &i);
 		if (rc == 0)
 			rc = global_value(&cli.user, "--user", argc, argv, &i);
+		if (rc == 0)
+			rc = global_value(&cli.password_file, "--password-file", argc, argv, &i);
+		if (rc == 0)
+			rc = global_value(&cli.config_file, "--config", argc, argv, &i);
 		if (rc < 0)
 			return FOLIO_CLI_USAGE;
 		if (rc == 0)
-			return global_usage_error("unknown option '%s'", arg);
+			return global_usage_error("unknown option '%.*s'", (int)strcspn(arg, "="),
+						  arg);
 	}
+	if (cli.password_file != NULL && cli.user == NULL)
+		return global_usage_error("--password-file is the password of --user: give --user");
 	if (i >= argc) {
 		fputs(usage, stderr);
 		return FOLIO_CLI_USAGE;

@@ -5,11 +5,15 @@
  * without deletion stubs a plain insert first, with a look-up only when the
  * UNID turns out to be taken.
  *
- * New documents are written CHUNK at a time with one multi-row INSERT
- * (folio_doc__write_many): a quarter of SQLite's work per row, and one round
- * trip instead of CHUNK on a networked engine. Anything else (an update, a
- * `_rev`, a UNID found taken) first flushes the chunk, then goes alone, so
- * documents are written in the order they were put.
+ * New documents are written a chunk at a time. Where the driver has a bulk
+ * path (COPY on PostgreSQL, parameter arrays on ODBC: folio_doc__bulk_ok),
+ * a chunk is up to FOLIO_DOC__BULK documents written by one bulk insert
+ * (folio_doc__write_bulk), whose answer the engine may give while the next
+ * chunk is being prepared here; elsewhere (SQLite) FOLIO_DOC__CHUNK with one
+ * multi-row INSERT (folio_doc__write_many): a quarter of SQLite's work per
+ * row. Anything else (an update, a `_rev`, a UNID found taken) first
+ * flushes the chunk, then goes alone, so documents are written in the order
+ * they were put.
  *
  * (A two-thread pipeline, validating on the caller's thread while a writer
  * thread ran the SQL, was measured and dropped: on two cores it made a
@@ -20,13 +24,16 @@
 #include <string.h>
 #include "internal.h"
 
-#define CHUNK FOLIO_DOC__CHUNK
-
 struct folio_batch {
 	folio_store *st;
-	folio_doc *pend_doc[CHUNK]; /* new documents waiting for their chunk's INSERT */
-	folio_wprep *pend_prep[CHUNK];
+	folio_doc **pend_doc; /* new documents waiting for their chunk's insert */
+	folio_wprep **pend_prep;
+	int *done;
 	int n_pend;
+	int chunk;         /* FOLIO_DOC__BULK on the bulk path, else FOLIO_DOC__CHUNK */
+	int bulk;          /* the chunks go by folio_doc__write_bulk */
+	size_t pend_bytes; /* JSON text of the pending documents */
+	folio_bulk bulkst; /* the bulk path's state (doc_write.c) */
 	folio_cx *cx;
 	unsigned flags;
 	unsigned wflags; /* flags of folio_doc__write */
@@ -55,6 +62,14 @@ static int stubs_absent(folio_store *st, folio_cx *cx, int *absent)
 	return 0;
 }
 
+static void batch_free_arrays(folio_batch *b)
+{
+	folio_doc__bulk_free(&b->bulkst);
+	free(b->pend_doc);
+	free(b->pend_prep);
+	free(b->done);
+}
+
 int folio_batch_open(folio_batch **out, folio_store *st, unsigned flags)
 {
 	folio_batch *b = calloc(1, sizeof(*b));
@@ -80,6 +95,17 @@ int folio_batch_open(folio_batch **out, folio_store *st, unsigned flags)
 	}
 	b->wflags = ((flags & FOLIO_BATCH_CHECK_CONFLICT) ? FOLIO_SAVE_CHECK_CONFLICT : 0) |
 		    (no_stubs ? FOLIO_WRITE__TRY_INSERT : 0);
+	b->bulk = folio_doc__bulk_ok(st, b->cx);
+	b->chunk = b->bulk ? FOLIO_DOC__BULK : FOLIO_DOC__CHUNK;
+	b->pend_doc = calloc((size_t)b->chunk, sizeof(*b->pend_doc));
+	b->pend_prep = calloc((size_t)b->chunk, sizeof(*b->pend_prep));
+	b->done = calloc((size_t)b->chunk, sizeof(*b->done));
+	if (!b->pend_doc || !b->pend_prep || !b->done) {
+		rc = folio_session__wend(st->ses, folio_error__oom());
+		batch_free_arrays(b);
+		free(b);
+		return rc;
+	}
 	b->open = 1;
 	*out = b;
 	return 0;
@@ -97,6 +123,7 @@ static void drop_pending(folio_batch *b)
 		folio_doc_free(b->pend_doc[i]);
 	}
 	b->n_pend = 0;
+	b->pend_bytes = 0;
 }
 
 /* Writes one prepared document by the ordinary path. */
@@ -109,19 +136,33 @@ static int write_one(folio_batch *b, folio_doc *doc, folio_wprep *prep)
 	return rc;
 }
 
-/* Writes the pending chunk: one INSERT for all, then one at a time what it left. */
+/* Writes the pending chunk: one insert for all, then one at a time what it left. */
 static int flush(folio_batch *b)
 {
-	int done[CHUNK], rc;
+	int *done = b->done, rc;
 
 	if (b->n_pend == 0)
 		return 0;
-	rc = folio_doc__write_many(b->pend_doc, b->pend_prep, b->n_pend, b->cx, done);
+	if (b->bulk)
+		rc = folio_doc__write_bulk(b->pend_doc, b->pend_prep, b->n_pend, b->cx, done,
+					   &b->bulkst);
+	else
+		rc = folio_doc__write_many(b->pend_doc, b->pend_prep, b->n_pend, b->cx, done);
 	for (int i = 0; rc == 0 && i < b->n_pend; i++)
 		if (!done[i])
 			rc = write_one(b, b->pend_doc[i], b->pend_prep[i]);
 	drop_pending(b);
 	return rc;
+}
+
+/*
+ * Waits for the engine's answer to the last bulk insert: before the write
+ * unit ends, so that a failure is the batch's (and a savepoint can still be
+ * rolled back to).
+ */
+static int settle(folio_batch *b)
+{
+	return b->bulk ? folio_cx__bulk_wait(b->cx) : 0;
 }
 
 static int spoil(folio_batch *b, int rc)
@@ -154,11 +195,14 @@ int folio_batch_put(folio_batch *b, const char *json, size_t len)
 	rc = folio_doc__set_text(doc, json, len, doc->keep_meta);
 	if (rc == 0)
 		rc = folio_doc__prepare(&prep, doc, b->wflags);
-	if (rc == 0 && folio_doc__prep_is_new(prep)) {
+	if (rc == 0 && (b->bulk ? folio_doc__prep_bulk(doc, prep, b->wflags)
+			      : folio_doc__prep_is_new(prep))) {
 		b->pend_doc[b->n_pend] = doc;
 		b->pend_prep[b->n_pend++] = prep;
+		b->pend_bytes += len;
 		b->count++;
-		rc = b->n_pend == CHUNK ? flush(b) : 0;
+		if (b->n_pend == b->chunk || b->pend_bytes >= FOLIO_DOC__BULK_BYTES)
+			rc = flush(b);
 		return rc < 0 ? spoil(b, rc) : 0;
 	}
 	if (rc == 0)
@@ -190,6 +234,9 @@ int folio_batch_commit(folio_batch *b)
 		if (rc < 0)
 			spoil(b, rc);
 	}
+	rc = settle(b);
+	if (rc < 0 && !b->spoiled)
+		spoil(b, rc);
 	if (b->spoiled) {
 		rc = spoiled_error(b);
 		folio_session__wend(b->st->ses, rc);
@@ -203,7 +250,10 @@ void folio_batch_free(folio_batch *b)
 	if (!b)
 		return;
 	drop_pending(b);
-	if (b->open)
+	if (b->open) {
+		settle(b); /* its failure changes nothing: all is rolled back */
 		folio_session__wend(b->st->ses, FOLIO_ERROR);
+	}
+	batch_free_arrays(b);
 	free(b);
 }

@@ -5,12 +5,14 @@
 #include <stdio.h>
 #include <string.h>
 #include "internal.h"
+#include "acl.h"
 
 int folio_changes(folio_session *ses, const char *db, int64_t since, int limit,
 		  int (*cb)(const folio_change *change, void *payload), void *payload,
 		  int64_t *last_seq)
 {
-	char sql[640], rev[64];
+	char sql[8192], rev[64];
+	folio_qsql dsec, ssec;
 	folio_cx *cx;
 	folio_q q;
 	int rc;
@@ -22,31 +24,53 @@ int folio_changes(folio_session *ses, const char *db, int64_t since, int limit,
 				       db ? db : "(null)");
 	if (limit <= 0)
 		limit = 1000;
+	folio_qsql__init(&dsec);
+	folio_qsql__init(&ssec);
 	rc = folio_session__rcx(ses, &cx);
-	if (rc < 0)
+	if (rc < 0) {
+		folio_qsql__free(&dsec);
+		folio_qsql__free(&ssec);
 		return rc;
+	}
 	rc = folio_catalog__exists(cx, db);
 	if (rc == 0)
 		rc = folio_error_set(FOLIO_ENOTFOUND, "no database %s", db);
 	if (rc < 0)
 		goto out;
+	/* only what the Session may read, deleted documents included (security/acl.c) */
+	rc = folio_acl__read_sql(&dsec, ses, cx, db, "d");
+	rc = rc ? rc : folio_acl__stub_sql(&ssec, ses, cx, db, "t");
+	if (rc < 0)
+		goto out;
+	if (dsec.sql.len + ssec.sql.len + 512 > sizeof(sql)) {
+		rc = folio_error_set(FOLIO_ETOOBIG, "the Session has too many names for the changes feed");
+		goto out;
+	}
 	snprintf(sql, sizeof(sql),
 		 "SELECT c.seq, s.name, c.unid, c.rev, c.mdate, c.deleted FROM ("
-		 "SELECT seq, storeid, unid, meta AS rev, mdate, 0 AS deleted FROM %s_doc WHERE seq > ? "
+		 "SELECT seq, storeid, unid, meta AS rev, mdate, 0 AS deleted FROM %s_doc d WHERE seq > ?%s "
 		 "UNION ALL "
-		 "SELECT seq, storeid, unid, rev, mdate, 1 AS deleted FROM %s_stub WHERE seq > ?"
+		 "SELECT seq, storeid, unid, rev, mdate, 1 AS deleted FROM %s_stub t WHERE seq > ?%s"
 		 ") c JOIN %s_store s ON s.storeid = c.storeid ORDER BY c.seq %s",
-		 db, db, db, folio_cx__dialect(cx)->limit_clause);
+		 db, dsec.sql.len ? dsec.sql.data : "", db, ssec.sql.len ? ssec.sql.data : "", db,
+		 folio_cx__dialect(cx)->limit_clause);
 	rc = folio_q__prep(&q, cx, sql);
 	if (rc < 0)
 		goto out;
-	rc = folio_q__int(&q, 1, since);
-	rc = rc ? rc : folio_q__int(&q, 2, since);
-	if (rc == 0) {
-		/* "LIMIT ? OFFSET ?" and DB2's "OFFSET ? ROWS FETCH FIRST ? ROWS ONLY" */
-		int db2 = strncmp(folio_cx__dialect(cx)->limit_clause, "OFFSET", 6) == 0;
-		rc = folio_q__int(&q, 3, db2 ? 0 : limit);
-		rc = rc ? rc : folio_q__int(&q, 4, db2 ? limit : 0);
+	{
+		int p = 1;
+		rc = folio_q__int(&q, p++, since);
+		rc = rc ? rc : folio_qsql__bind(&q, p, dsec.args);
+		p += (int)json_object_array_length(dsec.args);
+		rc = rc ? rc : folio_q__int(&q, p++, since);
+		rc = rc ? rc : folio_qsql__bind(&q, p, ssec.args);
+		p += (int)json_object_array_length(ssec.args);
+		if (rc == 0) {
+			/* "LIMIT ? OFFSET ?" and DB2's "OFFSET ? ROWS FETCH FIRST ? ROWS ONLY" */
+			int db2 = strncmp(folio_cx__dialect(cx)->limit_clause, "OFFSET", 6) == 0;
+			rc = folio_q__int(&q, p, db2 ? 0 : limit);
+			rc = rc ? rc : folio_q__int(&q, p + 1, db2 ? limit : 0);
+		}
 	}
 	while (rc == 0 && (rc = folio_q__step(&q)) == FOLIO_ROW) {
 		folio_change c;
@@ -74,6 +98,8 @@ int folio_changes(folio_session *ses, const char *db, int64_t since, int limit,
 		rc = 0;
 	folio_q__done(&q);
 out:
+	folio_qsql__free(&dsec);
+	folio_qsql__free(&ssec);
 	folio_session__rdone(ses, cx);
 	return rc;
 }

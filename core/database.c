@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "internal.h"
+#include "acl.h"
 #include "layout.h"
 
 static const char *const predefined_stores[] = {"_default", "_local", "_comments", "_design",
@@ -116,6 +117,11 @@ int folio_db_create(folio_session *ses, const char *name)
 	rc = folio_session__wbegin(ses, &cx);
 	if (rc < 0)
 		return rc;
+	rc = folio_acl__check_db_create(ses, cx);
+	if (rc < 0) {
+		folio_session__wend(ses, rc);
+		return rc;
+	}
 	rc = folio_catalog__exists(cx, name);
 	if (rc < 0)
 		goto out;
@@ -138,6 +144,8 @@ int folio_db_create(folio_session *ses, const char *name)
 	snprintf(sql, sizeof(sql), "INSERT INTO %s_store (name, options) VALUES (?, '{}')", name);
 	for (int i = 0; rc == 0 && predefined_stores[i]; i++)
 		rc = run_text2(cx, sql, predefined_stores[i], NULL);
+	/* the ACL: the creator manages it (security/acl.c) */
+	rc = rc ? rc : folio_acl__init_db(ses, cx, name);
 	if (rc < 0)
 		goto out;
 	rc = folio_q__prep(&q, cx,
@@ -189,6 +197,10 @@ int folio_db_drop(folio_session *ses, const char *name)
 		rc = folio_error_set(FOLIO_ENOTFOUND, "no database %s", name);
 		goto out;
 	}
+	rc = folio_acl__need(ses, cx, name, FOLIO_ACL_MANAGER, "dropping the database");
+	if (rc < 0)
+		goto out;
+	folio_acl__forget(ses, name);
 	/* Tables first: where DDL commits by itself, a drop cut short can simply be run again. */
 	rc = folio_layout__db_drop(cx, name);
 	if (rc == 0)
@@ -204,6 +216,23 @@ int folio_db_list(folio_strlist **out, folio_session *ses)
 	if (rc < 0)
 		return rc;
 	rc = folio_db__list_query(out, cx, "SELECT name FROM folio_catalog ORDER BY name", NULL);
+	/* only the databases the Session has some access to */
+	for (size_t i = 0; rc == 0 && i < (*out)->count;) {
+		folio_dbaccess *a;
+		rc = folio_acl__access(&a, ses, cx, (*out)->items[i]);
+		if (rc == 0 && a->level == FOLIO_ACL_NOACCESS) {
+			free((*out)->items[i]);
+			memmove(&(*out)->items[i], &(*out)->items[i + 1],
+				((*out)->count - i - 1) * sizeof(char *));
+			(*out)->count--;
+		} else {
+			i++;
+		}
+	}
+	if (rc < 0) {
+		folio_strlist_free(*out);
+		*out = NULL;
+	}
 	folio_session__rdone(ses, cx);
 	return rc;
 }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "internal.h"
+#include "acl.h"
 #include "json.h"
 #include "jscan.h"
 #include "rev.h"
@@ -121,19 +122,15 @@ char *folio_doc__pack_meta(const folio_wres *r, const char *parent, const char *
 	return out;
 }
 
-/* Copies the row's body and packed metadata into one allocation (a load is the hot path). */
-static int take_row(folio_doc *doc, folio_q *q)
+/* Copies a body and its packed metadata into one allocation (a load is the hot path). */
+static int fill_arena(folio_doc *doc, const char *text, size_t tlen, const char *meta,
+		      size_t mlen)
 {
 	char **dst[M_N] = {&doc->rev,	&doc->cdate,	  &doc->cuser,	 &doc->mdate, &doc->muser,
 			   &doc->parent, &doc->syncmaster, &doc->replica, &doc->revs};
-	size_t tlen = 0, mlen = 0;
-	const char *text = folio_q__col_text(q, 2, &tlen);
-	const char *meta = folio_q__col_text(q, 3, &mlen);
 	char *p;
 	int i = 0;
 
-	if (!text || !meta)
-		return folio_error_set(FOLIO_ERROR, "document %s has no body or metadata", doc->unid);
 	doc->arena = malloc(tlen + mlen + 2);
 	if (!doc->arena)
 		return folio_error__oom();
@@ -156,10 +153,48 @@ static int take_row(folio_doc *doc, folio_q *q)
 	return 0;
 }
 
+static int take_row(folio_doc *doc, folio_q *q)
+{
+	size_t tlen = 0, mlen = 0;
+	const char *text = folio_q__col_text(q, 2, &tlen);
+	const char *meta = folio_q__col_text(q, 3, &mlen);
+
+	if (!text || !meta)
+		return folio_error_set(FOLIO_ERROR, "document %s has no body or metadata", doc->unid);
+	return fill_arena(doc, text, tlen, meta, mlen);
+}
+
+int folio_doc__from_row(folio_doc **out, folio_store *st, const char *unid, int64_t docid,
+			int64_t seq, const char *text, size_t tlen, const char *meta, size_t mlen)
+{
+	folio_doc *doc = malloc(sizeof(*doc));
+	int rc;
+
+	*out = NULL;
+	if (!doc)
+		return folio_error__oom();
+	rc = folio_doc__init(doc, st, unid);
+	if (rc < 0) {
+		free(doc);
+		return rc;
+	}
+	doc->is_new = 0;
+	doc->docid = docid;
+	doc->seq = seq;
+	rc = fill_arena(doc, text, tlen, meta, mlen);
+	if (rc < 0) {
+		folio_doc_free(doc);
+		return rc;
+	}
+	*out = doc;
+	return 0;
+}
+
 int folio_doc_load(folio_doc **out, folio_store *st, const char *unid)
 {
 	folio_doc *doc;
 	folio_cx *cx = NULL;
+	folio_qsql sec;
 	folio_q q;
 	int rc;
 
@@ -173,12 +208,28 @@ int folio_doc_load(folio_doc **out, folio_store *st, const char *unid)
 	rc = folio_session__rcx(st->ses, &cx);
 	if (rc < 0)
 		goto out;
-	rc = folio_q__prep(&q, cx, st->sql->doc_load);
-	if (rc < 0)
+	/* a document the Session may not read is not there (security/acl.c) */
+	folio_qsql__init(&sec);
+	rc = folio_acl__read_sql(&sec, st->ses, cx, st->db, "d");
+	if (rc == 0 && sec.sql.len) {
+		folio_buf sql;
+		folio_buf__init(&sql, 0);
+		folio_buf__adds(&sql, st->sql->doc_load);
+		folio_buf__add(&sql, sec.sql.data, sec.sql.len);
+		rc = sql.data ? folio_q__prep(&q, cx, sql.data) : folio_error__oom();
+		folio_buf__free(&sql);
+	} else if (rc == 0) {
+		rc = folio_q__prep(&q, cx, st->sql->doc_load);
+	}
+	if (rc < 0) {
+		folio_qsql__free(&sec);
 		goto out;
+	}
 	rc = folio_q__int(&q, 1, st->storeid);
 	if (rc == 0)
 		rc = folio_q__text(&q, 2, unid);
+	if (rc == 0)
+		rc = folio_qsql__bind(&q, 3, sec.args); /* sec's values live until the step is done */
 	if (rc == 0)
 		rc = folio_q__step(&q);
 	if (rc == FOLIO_ROW) {
@@ -190,6 +241,7 @@ int folio_doc_load(folio_doc **out, folio_store *st, const char *unid)
 		rc = folio_error_set(FOLIO_ENOTFOUND, "no document %s in store %s", unid, st->name);
 	}
 	folio_q__done(&q);
+	folio_qsql__free(&sec);
 out:
 	folio_session__rdone(st->ses, cx);
 	if (rc < 0) {

@@ -7,6 +7,7 @@
 #include "folio/folio.h"
 #include "conn.h"
 #include "util.h"
+#include "ident.h"
 
 struct folio_server {
 	char *url;      /* as given (may hold a password): only for the driver */
@@ -22,6 +23,8 @@ struct folio_server {
 	folio_cx **idle;
 	int n_idle;
 	int n_open;
+
+	struct folio_dirconf *dir; /* the directory's configuration and caches (security/) */
 };
 
 /* pool.c */
@@ -38,9 +41,23 @@ typedef struct folio_seqcache {
 	int valid;
 } folio_seqcache;
 
+/* What a Session knows of its access to one database (security/acl.c). */
+typedef struct folio_dbaccess {
+	char db[32];
+	int level;        /* FOLIO_ACL_* */
+	unsigned flags;   /* FOLIO_ACL_CREATE, FOLIO_ACL_DELETE */
+	char **names;     /* the names a document's _readers/_editors may give it:
+			   * the user, its groups, its roles, "*"; NULL-terminated */
+	int n_names;
+	double loaded;
+} folio_dbaccess;
+
 struct folio_session {
 	folio_server *srv;
 	char *user;
+	folio_ident id;         /* who the Session acts for (security/ident.h) */
+	folio_dbaccess *access; /* per database, computed on first use */
+	int n_access;
 	folio_cx *txn_cx; /* held while a transaction is open */
 	int depth;        /* nesting depth, 0: none */
 	folio_seqcache seq;
@@ -150,6 +167,38 @@ int folio_doc__prep_is_new(const folio_wprep *prep);
  */
 int folio_doc__write_many(folio_doc **docs, folio_wprep **preps, int n, folio_cx *cx,
 			  int *done);
+/*
+ * The bulk path (see bulk_insert in sys/driver.h): a batch keeps up to
+ * FOLIO_DOC__BULK new documents, or FOLIO_DOC__BULK_BYTES of their JSON, for
+ * one bulk insert where folio_doc__bulk_ok() (the driver has the bulk path
+ * and the dialect can choose docids first). folio_doc__write_bulk() works
+ * as folio_doc__write_many(); the engine may answer the bulk insert later
+ * (folio_cx__bulk_wait), so the batch waits before it ends its write unit.
+ */
+#define FOLIO_DOC__BULK 512
+#define FOLIO_DOC__BULK_BYTES ((size_t)4 << 20)
+int folio_doc__bulk_ok(const folio_store *st, const folio_cx *cx);
+/* 1 when a batch on the bulk path keeps the prepared document for a chunk (a new UNID). */
+int folio_doc__prep_bulk(const folio_doc *doc, const folio_wprep *prep, unsigned flags);
+/*
+ * What the bulk path keeps from one chunk of a batch to the next
+ * (doc_write.c): which UNIDs may be taken, docids chosen ahead. Zeroed at
+ * first; folio_doc__bulk_free() at the end.
+ */
+typedef struct folio_bulk {
+	int state;
+	uint64_t n_seen;
+	unsigned char *seen;
+	int64_t *ids; /* docids from the key sequence: [at_ids, n_ids) not used yet */
+	size_t at_ids, n_ids, next_ids;
+	folio_value *rows; /* a chunk's rows, kept for the next chunk */
+	size_t n_rows;
+	folio_buf *scratch; /* decoded slot strings, a buffer per slot of each row */
+	size_t n_scratch;
+} folio_bulk;
+void folio_doc__bulk_free(folio_bulk *bulk);
+int folio_doc__write_bulk(folio_doc **docs, folio_wprep **preps, int n, folio_cx *cx,
+			  int *done, folio_bulk *bulk);
 void folio_doc__apply(folio_doc *doc, folio_wres *res); /* takes res's strings */
 void folio_doc__wres_free(folio_wres *res);
 /* The packed metadata column (doc.c); the caller frees it. NULL when out of memory. */
@@ -158,6 +207,12 @@ char *folio_doc__pack_meta(const folio_wres *r, const char *parent, const char *
 /* Initializes a doc struct in place (no allocation of the struct). */
 int folio_doc__init(folio_doc *doc, folio_store *st, const char *unid);
 void folio_doc__clear(folio_doc *doc);
+/* doc_write.c: rewrites a stored document's slots, _fld rows and words (store reindex). */
+int folio_doc__reindex(folio_store *st, folio_cx *cx, int64_t docid, const char *text,
+		       size_t len, const char *update_slots);
+/* A loaded document from a row's columns (body text and packed metadata are copied). */
+int folio_doc__from_row(folio_doc **out, folio_store *st, const char *unid, int64_t docid,
+			int64_t seq, const char *text, size_t tlen, const char *meta, size_t mlen);
 /* doc.c: the parsed body (parsing the stored text once), and the body's text. */
 int folio_doc__need_body(folio_doc *doc);
 const char *folio_doc__text(folio_doc *doc, size_t *len);
@@ -179,6 +234,7 @@ typedef struct folio_sql {
 	char *tag_clear, *tag_insert;
 	char *fld_clear, *fld_insert;
 	char *soc_clear, *att_clear, *fts_clear;
+	char *fts_insert; /* docid, the words */
 	char *last_docid;
 	char *count;
 	char *unids;

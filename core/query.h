@@ -45,8 +45,13 @@ typedef enum folio_qop {
 	FOLIO_QOP_ALL,       /* operand: a JSON array */
 	FOLIO_QOP_ELEMMATCH, /* kids[0]: the condition an element must meet; inside it,
 			      * paths are relative to the element and "" is the element */
-	FOLIO_QOP_LIKE,      /* operand: a string pattern, '*' any run, '?' one char
-			      * (the text form's LIKE turns '%' '_' into '*' '?') */
+	FOLIO_QOP_LIKE,      /* operand: a string pattern, '*' any run, '?' one character;
+			      * '\' makes the next '*', '?' or '\' literal ("a\*b" is the
+			      * three characters a*b) and may stand before nothing else (the
+			      * parsers refuse such a pattern, a trailing '\' too). The text
+			      * form's LIKE turns '%' '_' into '*' '?' and escapes the
+			      * pattern's own '*' '?' '\'. A parameter's value is a pattern
+			      * of this form, in both spellings. */
 	FOLIO_QOP_STARTSWITH, /* operand: string */
 	FOLIO_QOP_CONTAINS   /* operand: string (a substring of a string value) */
 } folio_qop;

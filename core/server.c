@@ -5,6 +5,7 @@
 #include <strings.h>
 #include "internal.h"
 #include "layout.h"
+#include "directory.h"
 
 const char *folio_version(void)
 {
@@ -89,6 +90,9 @@ int folio_server_open(folio_server **out, const char *url, const folio_server_op
 		rc = folio_error__oom();
 		goto out;
 	}
+	rc = folio_dir__new(&srv->dir);
+	if (rc < 0)
+		goto out;
 	srv->drv = folio_driver__find(url);
 	if (!srv->drv) {
 		rc = folio_error_code() ? folio_error_code() : FOLIO_EINVALID;
@@ -116,6 +120,7 @@ void folio_server_close(folio_server *srv)
 	if (!srv)
 		return;
 	folio_pool__destroy(srv);
+	folio_dir__free(srv->dir);
 	pthread_mutex_destroy(&srv->mu);
 	pthread_cond_destroy(&srv->cv);
 	free(srv->idle);

@@ -21,8 +21,15 @@ int folio_session_open(folio_session **out, folio_server *srv, const char *user,
 		return folio_error__oom();
 	ses->srv = srv;
 	ses->user = folio__strdup(user && *user ? user : "anonymous");
-	if (!ses->user) {
-		free(ses);
+	/*
+	 * The application vouches for the name. Its groups are read on first use
+	 * (security/directory.c), so that opening a Session costs no query.
+	 */
+	ses->id.kind = strcmp(ses->user ? ses->user : "", "anonymous") != 0 ? FOLIO_IDENT_TRUSTED
+									 : FOLIO_IDENT_ANONYMOUS;
+	ses->id.user = folio__strdup(ses->user);
+	if (!ses->user || !ses->id.user) {
+		folio_session_free(ses);
 		return FOLIO_ENOMEM;
 	}
 	*out = ses;
@@ -37,6 +44,13 @@ void folio_session_free(folio_session *ses)
 		folio_cx__rollback(ses->txn_cx);
 		folio_pool__release(ses->srv, ses->txn_cx);
 	}
+	for (int i = 0; i < ses->n_access; i++) {
+		for (int j = 0; ses->access[i].names && ses->access[i].names[j]; j++)
+			free(ses->access[i].names[j]);
+		free(ses->access[i].names);
+	}
+	free(ses->access);
+	folio_ident__free(&ses->id);
 	free(ses->user);
 	free(ses);
 }

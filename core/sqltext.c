@@ -4,6 +4,7 @@
  * Table names come from a database name that passed folio_db_name_valid().
  */
 #include <stdarg.h>
+#include <string.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include "internal.h"
@@ -49,7 +50,7 @@ int folio_sql__build(folio_sql **out, const folio_dialect *d, int last_id, const
 		om += (size_t)snprintf(marks + om, sizeof(marks) - om, ", ?");
 		os += (size_t)snprintf(sets + os, sizeof(sets) - os, ", %s = ?", name);
 	}
-	s->doc_load = fmt(&rc, "SELECT " DOC_COLS " FROM %s_doc WHERE storeid = ? AND unid = ?",
+	s->doc_load = fmt(&rc, "SELECT " DOC_COLS " FROM %s_doc d WHERE storeid = ? AND unid = ?",
 			  db);
 	s->doc_find = fmt(&rc,
 			  "SELECT docid, meta, cdate, cuser FROM %s_doc "
@@ -79,7 +80,7 @@ int folio_sql__build(folio_sql **out, const folio_dialect *d, int last_id, const
 	s->stub_delete = fmt(&rc, "DELETE FROM %s_stub WHERE storeid = ? AND unid = ?", db);
 	s->stub_insert = fmt(&rc,
 			     "INSERT INTO %s_stub (storeid, unid, rev, revs, seq, mdate, muser, "
-			     "replica) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+			     "replica, readers) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
 			     db);
 	s->sec_clear = fmt(&rc, "DELETE FROM %s_sec WHERE docid = ?", db);
 	s->sec_insert = fmt(&rc, "INSERT INTO %s_sec (docid, kind, name) VALUES (?, ?, ?)", db);
@@ -93,8 +94,11 @@ int folio_sql__build(folio_sql **out, const folio_dialect *d, int last_id, const
 	s->soc_clear = fmt(&rc, "DELETE FROM %s_soc WHERE docid = ?", db);
 	s->att_clear = fmt(&rc, "DELETE FROM %s_att WHERE docid = ?", db);
 	s->fts_clear = fmt(&rc, "DELETE FROM %s_fts WHERE docid = ?", db);
-	s->count = fmt(&rc, "SELECT COUNT(*) FROM %s_doc WHERE storeid = ?", db);
-	s->unids = fmt(&rc, "SELECT unid FROM %s_doc WHERE storeid = ? ORDER BY unid", db);
+	s->fts_insert = fmt(&rc, "INSERT INTO %s_fts (docid, content) VALUES (?, %s)", db,
+			    strcmp(d->name, "postgresql") == 0 ? "to_tsvector('simple', ?)" : "?");
+	/* the read condition of the Session goes at the end (security/acl.c) */
+	s->count = fmt(&rc, "SELECT COUNT(*) FROM %s_doc d WHERE storeid = ?", db);
+	s->unids = fmt(&rc, "SELECT unid FROM %s_doc d WHERE storeid = ?", db);
 	s->stub_any = fmt(&rc, "SELECT 1 FROM %s_stub WHERE storeid = ? %s", db, d->limit_clause);
 	s->store_check = fmt(&rc, "SELECT 1 FROM %s_store WHERE storeid = ?", db);
 	s->meta_replica = fmt(&rc, "SELECT replica FROM %s_meta WHERE id = 1", db);

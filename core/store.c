@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "internal.h"
+#include "acl.h"
 #include "json.h"
 #include "layout.h"
 
@@ -259,13 +260,15 @@ static int slot_indexes(folio_cx *cx, const char *db, const folio_store *st)
 	return rc;
 }
 
-/* The database must exist: FOLIO_ENOTFOUND otherwise. */
-static int need_db(folio_cx *cx, const char *db)
+/* The database must exist (FOLIO_ENOTFOUND), and the Session have `level` in its ACL. */
+static int need_db(folio_session *ses, folio_cx *cx, const char *db, int level, const char *what)
 {
 	int rc = folio_catalog__exists(cx, db);
 	if (rc == 0)
 		rc = folio_error_set(FOLIO_ENOTFOUND, "no database %s", db);
-	return rc < 0 ? rc : 0;
+	if (rc < 0)
+		return rc;
+	return folio_acl__need(ses, cx, db, level, what);
 }
 
 /* storeid and options of a store: 1 found, 0 not, <0 error. */
@@ -315,7 +318,7 @@ int folio_store_create(folio_session *ses, const char *db, const char *name,
 	rc = folio_session__wbegin(ses, &cx);
 	if (rc < 0)
 		goto done;
-	rc = need_db(cx, db);
+	rc = need_db(ses, cx, db, FOLIO_ACL_DESIGNER, "creating a store");
 	if (rc == 0)
 		rc = slot_indexes(cx, db, &tmp);
 	if (rc < 0)
@@ -393,7 +396,7 @@ int folio_store_drop(folio_session *ses, const char *db, const char *name)
 	rc = folio_session__wbegin(ses, &cx);
 	if (rc < 0)
 		return rc;
-	rc = need_db(cx, db);
+	rc = need_db(ses, cx, db, FOLIO_ACL_DESIGNER, "dropping a store");
 	if (rc < 0)
 		goto out;
 	rc = find_store(cx, db, name, &id, NULL);
@@ -419,7 +422,7 @@ int folio_store_list(folio_strlist **out, folio_session *ses, const char *db)
 	rc = folio_session__rcx(ses, &cx);
 	if (rc < 0)
 		return rc;
-	rc = need_db(cx, db);
+	rc = need_db(ses, cx, db, FOLIO_ACL_DEPOSITOR, "listing stores");
 	if (rc == 0) {
 		snprintf(sql, sizeof(sql), "SELECT name FROM %s_store ORDER BY name", db);
 		rc = folio_db__list_query(out, cx, sql, NULL);
@@ -480,7 +483,7 @@ int folio_store_open(folio_store **out, folio_session *ses, const char *db, cons
 	rc = folio_session__rcx(ses, &cx);
 	if (rc < 0)
 		goto out;
-	rc = need_db(cx, db);
+	rc = need_db(ses, cx, db, FOLIO_ACL_DEPOSITOR, "opening a store");
 	if (rc == 0) {
 		rc = find_store(cx, db, name, &st->storeid, &st->options);
 		if (rc == 0)
@@ -523,21 +526,165 @@ const char *folio_store_options(const folio_store *st)
 	return st->options;
 }
 
-int folio_store_set_options(folio_store *st, const char *options_json)
+/* What the index of a store's documents depends on: its fields and its full-text flag. */
+static char *index_key(const char *options)
 {
-	folio_store tmp = {0};
-	char *norm = NULL, sql[128];
+	json_object *o = json_tokener_parse(options), *f = NULL, *t = NULL;
+	char *k;
+	json_object_object_get_ex(o, "fields", &f);
+	json_object_object_get_ex(o, "fts", &t);
+	k = malloc(strlen(options) + 16);
+	if (k)
+		snprintf(k, strlen(options) + 16, "%s|%d",
+			 f ? json_object_to_json_string_ext(f, JSON_C_TO_STRING_PLAIN) : "",
+			 t ? json_object_get_boolean(t) : 0);
+	json_object_put(o);
+	return k;
+}
+
+/*
+ * Rewrites the slots, _fld rows and words of every document of `st` (whose
+ * fields, fts flag and SQL are the new ones), a page at a time, inside the
+ * caller's write unit.
+ */
+static int reindex(folio_store *st, folio_cx *cx, folio_progress_fn progress, void *payload)
+{
+	char sql[512], upd[512] = "";
+	int64_t last = 0, done = 0, total = 0;
+	size_t o = 0, u = 0;
+	folio_q q;
+	int rc, used[2 * FOLIO_SLOTS + 1] = {0};
+
+	for (int i = 0; i < st->n_fields; i++) {
+		char name[4];
+		if (!st->fields[i].slot || folio_layout__slot_name(name, st->fields[i].slot) < 0)
+			continue;
+		used[st->fields[i].slot] = 1;
+		u += (size_t)snprintf(upd + u, sizeof(upd) - u, "%s%s = ?", u ? ", " : "", name);
+	}
+	/* slots no field uses any more are emptied */
+	o = (size_t)snprintf(sql, sizeof(sql), "UPDATE %s_doc SET ", st->db);
+	for (int k = 1, n = 0; k <= 2 * FOLIO_SLOTS; k++) {
+		char name[4];
+		if (used[k])
+			continue;
+		folio_layout__slot_name(name, k);
+		o += (size_t)snprintf(sql + o, sizeof(sql) - o, "%s%s = NULL", n++ ? ", " : "", name);
+	}
+	snprintf(sql + o, sizeof(sql) - o, " WHERE storeid = ?");
+	rc = folio_q__prep(&q, cx, sql);
+	if (rc == 0) {
+		rc = folio_q__int(&q, 1, st->storeid);
+		rc = rc ? rc : folio_q__run(&q);
+		folio_q__done(&q);
+	}
+	if (u) {
+		char tmp[640];
+		snprintf(tmp, sizeof(tmp), "UPDATE %s_doc SET %s WHERE docid = ?", st->db, upd);
+		if (strlen(tmp) >= sizeof(upd))
+			return folio_error_set(FOLIO_ERROR, "slot update too long");
+		memcpy(upd, tmp, strlen(tmp) + 1);
+	}
+	if (rc == 0) {
+		snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM %s_doc WHERE storeid = ?", st->db);
+		rc = folio_q__prep(&q, cx, sql);
+		if (rc == 0) {
+			rc = folio_q__int(&q, 1, st->storeid);
+			if (rc == 0 && (rc = folio_q__step(&q)) == FOLIO_ROW) {
+				total = folio_q__col_int(&q, 0);
+				rc = 0;
+			}
+			folio_q__done(&q);
+		}
+	}
+	snprintf(sql, sizeof(sql),
+		 "SELECT docid, json FROM %s_doc WHERE storeid = ? AND docid > ? ORDER BY docid %s",
+		 st->db, st->dialect->limit_clause);
+	while (rc == 0) {
+		/* a page is read whole before it is written: one statement at a time */
+		int64_t *ids = NULL;
+		char **texts = NULL;
+		size_t n = 0;
+		int db2 = strncmp(st->dialect->limit_clause, "OFFSET", 6) == 0;
+		rc = folio_q__prep(&q, cx, sql);
+		if (rc < 0)
+			break;
+		rc = folio_q__int(&q, 1, st->storeid);
+		rc = rc ? rc : folio_q__int(&q, 2, last);
+		rc = rc ? rc : folio_q__int(&q, db2 ? 4 : 3, 500);
+		rc = rc ? rc : folio_q__int(&q, db2 ? 3 : 4, 0);
+		while (rc == 0 && (rc = folio_q__step(&q)) == FOLIO_ROW) {
+			int64_t *ni = realloc(ids, sizeof(*ids) * (n + 1));
+			char **nt = ni ? realloc(texts, sizeof(*texts) * (n + 1)) : NULL;
+			if (ni)
+				ids = ni;
+			if (nt)
+				texts = nt;
+			if (!ni || !nt) {
+				rc = folio_error__oom();
+				break;
+			}
+			ids[n] = folio_q__col_int(&q, 0);
+			texts[n] = folio__strdup(folio_q__col_text(&q, 1, NULL));
+			if (!texts[n]) {
+				rc = FOLIO_ENOMEM;
+				break;
+			}
+			n++;
+			rc = 0;
+		}
+		folio_q__done(&q);
+		if (rc == FOLIO_DONE)
+			rc = 0;
+		for (size_t i = 0; rc == 0 && i < n; i++) {
+			rc = folio_doc__reindex(st, cx, ids[i], texts[i], strlen(texts[i]), u ? upd : NULL);
+			last = ids[i];
+			done++;
+		}
+		for (size_t i = 0; i < n; i++)
+			free(texts[i]);
+		free(texts);
+		free(ids);
+		if (rc == 0 && progress)
+			progress(done, total, payload);
+		if (n < 500)
+			break;
+	}
+	return rc;
+}
+
+int folio_store_set_options_progress(folio_store *st, const char *options_json,
+				      folio_progress_fn progress, void *payload)
+{
+	folio_store tmp;
+	char *norm = NULL, *k_old = NULL, *k_new = NULL, sql[128];
 	folio_cx *cx;
 	folio_q q;
 	int rc;
 
+	memset(&tmp, 0, sizeof(tmp));
 	rc = folio_store__parse_options(&tmp, options_json, &norm);
 	if (rc < 0)
 		return rc;
+	memcpy(tmp.db, st->db, sizeof(tmp.db));
+	memcpy(tmp.name, st->name, sizeof(tmp.name));
+	tmp.ses = st->ses;
+	tmp.storeid = st->storeid;
+	tmp.dialect = st->dialect;
+	tmp.last_id = st->last_id;
+	memcpy(tmp.replica, st->replica, sizeof(tmp.replica));
+	rc = folio_sql__build(&tmp.sql, st->dialect, st->last_id, st->db, tmp.fields, tmp.n_fields);
+	k_old = index_key(st->options);
+	k_new = index_key(norm);
+	if (rc == 0 && (!k_old || !k_new))
+		rc = folio_error__oom();
+	if (rc < 0)
+		goto done;
 	rc = folio_session__wbegin(st->ses, &cx);
 	if (rc < 0)
 		goto done;
-	rc = slot_indexes(cx, st->db, &tmp);
+	rc = folio_acl__need(st->ses, cx, st->db, FOLIO_ACL_DESIGNER, "changing a store");
+	rc = rc ? rc : slot_indexes(cx, st->db, &tmp);
 	if (rc < 0) {
 		rc = folio_session__wend(st->ses, rc);
 		goto done;
@@ -554,24 +701,101 @@ int folio_store_set_options(folio_store *st, const char *options_json)
 			rc = folio_error_set(FOLIO_ENOTFOUND, "store %s was dropped", st->name);
 		folio_q__done(&q);
 	}
+	if (rc == 0 && strcmp(k_old, k_new) != 0)
+		rc = reindex(&tmp, cx, progress, payload);
 	rc = folio_session__wend(st->ses, rc);
 	if (rc == 0) {
-		folio_sql *sq = NULL;
+		/* the handle takes the new options, fields and SQL */
+		folio_field *f = st->fields;
+		int nf = st->n_fields;
+		folio_sql *sq = st->sql;
 		free(st->options);
 		st->options = norm;
 		norm = NULL;
-		rc = folio_store__parse_options(st, st->options, NULL);
-		if (rc == 0)
-			rc = folio_sql__build(&sq, st->dialect, st->last_id, st->db, st->fields,
-					      st->n_fields);
-		if (rc == 0) {
-			folio_sql__free(st->sql);
-			st->sql = sq;
-		}
+		st->fields = tmp.fields;
+		st->n_fields = tmp.n_fields;
+		st->fts = tmp.fts;
+		st->sql = tmp.sql;
+		tmp.fields = f;
+		tmp.n_fields = nf;
+		tmp.sql = sq;
 	}
 done:
 	free_fields(&tmp);
+	folio_sql__free(tmp.sql);
 	free(norm);
+	free(k_old);
+	free(k_new);
+	return rc;
+}
+
+int folio_store_set_options(folio_store *st, const char *options_json)
+{
+	return folio_store_set_options_progress(st, options_json, NULL, NULL);
+}
+
+int folio_store_field_add(folio_store *st, const char *field_json, folio_progress_fn progress,
+			  void *payload)
+{
+	json_object *opts = json_tokener_parse(st->options), *field = NULL, *fields = NULL, *name;
+	int rc = folio_json__parse(&field, field_json, strlen(field_json), 64 * 1024, 8);
+	const char *nm;
+
+	if (rc < 0) {
+		json_object_put(opts);
+		return folio_error__wrap("field");
+	}
+	if (!opts || !json_object_is_type(field, json_type_object) ||
+	    !json_object_object_get_ex(field, "name", &name) || !json_object_is_type(name, json_type_string)) {
+		json_object_put(opts);
+		json_object_put(field);
+		return folio_error_set(FOLIO_EINVALID, "field: a JSON object with a \"name\"");
+	}
+	nm = json_object_get_string(name);
+	if (!json_object_object_get_ex(opts, "fields", &fields)) {
+		fields = json_object_new_array();
+		json_object_object_add(opts, "fields", fields);
+	}
+	/* a field of the same name is replaced (its slot may be reused) */
+	for (size_t i = 0; i < json_object_array_length(fields); i++) {
+		json_object *e = json_object_array_get_idx(fields, i), *en;
+		if (json_object_object_get_ex(e, "name", &en) && !strcmp(json_object_get_string(en), nm)) {
+			json_object_array_del_idx(fields, i, 1);
+			break;
+		}
+	}
+	json_object_array_add(fields, field);
+	rc = folio_store_set_options_progress(st, json_object_to_json_string_ext(opts, JSON_C_TO_STRING_PLAIN),
+					      progress, payload);
+	json_object_put(opts);
+	return rc;
+}
+
+int folio_store_field_remove(folio_store *st, const char *name, folio_progress_fn progress,
+			     void *payload)
+{
+	json_object *opts = json_tokener_parse(st->options), *fields = NULL;
+	int rc = FOLIO_ENOTFOUND;
+
+	if (!opts)
+		return folio_error__oom();
+	if (json_object_object_get_ex(opts, "fields", &fields)) {
+		for (size_t i = 0; i < json_object_array_length(fields); i++) {
+			json_object *e = json_object_array_get_idx(fields, i), *en;
+			if (json_object_object_get_ex(e, "name", &en) &&
+			    !strcmp(json_object_get_string(en), name)) {
+				json_object_array_del_idx(fields, i, 1);
+				rc = 0;
+				break;
+			}
+		}
+	}
+	if (rc == 0)
+		rc = folio_store_set_options_progress(
+			st, json_object_to_json_string_ext(opts, JSON_C_TO_STRING_PLAIN), progress, payload);
+	else
+		rc = folio_error_set(FOLIO_ENOTFOUND, "store %s has no field %s", st->name, name);
+	json_object_put(opts);
 	return rc;
 }
 
@@ -592,6 +816,7 @@ folio_session *folio_store_session(const folio_store *st)
 
 int folio_store_count(int64_t *out, folio_store *st)
 {
+	folio_qsql sec;
 	folio_cx *cx;
 	folio_q q;
 	int rc;
@@ -600,7 +825,8 @@ int folio_store_count(int64_t *out, folio_store *st)
 	rc = folio_session__rcx(st->ses, &cx);
 	if (rc < 0)
 		return rc;
-	rc = folio_q__prep(&q, cx, st->sql->count);
+	folio_qsql__init(&sec);
+	rc = folio_acl__prep(&q, &sec, st->ses, cx, st->db, st->sql->count, NULL, 1);
 	if (rc == 0) {
 		rc = folio_q__int(&q, 1, st->storeid);
 		if (rc == 0)
@@ -611,6 +837,7 @@ int folio_store_count(int64_t *out, folio_store *st)
 		}
 		folio_q__done(&q);
 	}
+	folio_qsql__free(&sec);
 	folio_session__rdone(st->ses, cx);
 	return rc;
 }
@@ -618,6 +845,7 @@ int folio_store_count(int64_t *out, folio_store *st)
 int folio_store_foreach_unid(folio_store *st, int (*cb)(const char *unid, void *payload),
 			     void *payload)
 {
+	folio_qsql sec;
 	folio_cx *cx;
 	folio_q q;
 	int rc;
@@ -625,7 +853,8 @@ int folio_store_foreach_unid(folio_store *st, int (*cb)(const char *unid, void *
 	rc = folio_session__rcx(st->ses, &cx);
 	if (rc < 0)
 		return rc;
-	rc = folio_q__prep(&q, cx, st->sql->unids);
+	folio_qsql__init(&sec);
+	rc = folio_acl__prep(&q, &sec, st->ses, cx, st->db, st->sql->unids, " ORDER BY unid", 1);
 	if (rc == 0) {
 		rc = folio_q__int(&q, 1, st->storeid);
 		while (rc == 0 && (rc = folio_q__step(&q)) == FOLIO_ROW)
@@ -634,6 +863,7 @@ int folio_store_foreach_unid(folio_store *st, int (*cb)(const char *unid, void *
 			rc = 0;
 		folio_q__done(&q);
 	}
+	folio_qsql__free(&sec);
 	folio_session__rdone(st->ses, cx);
 	return rc;
 }

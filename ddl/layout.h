@@ -10,6 +10,15 @@
 
 /* Slot columns per kind in <db>_doc: t1..tN (text) and n1..nN (numbers). */
 #define FOLIO_SLOTS 8
+/* A string longer than this (bytes of JSON text) is not put in a slot: the document is
+ * then irregular for the field (core/qsql.h). */
+#define FOLIO_SLOT_TEXT_MAX 200
+/*
+ * _fld.pos: an array element's index (0, 1, ...), or one of these: the value
+ * was not in an array; the row marks an irregular document (no value).
+ */
+#define FOLIO_FLD_SCALAR (-2)
+#define FOLIO_FLD_MARK (-1)
 
 /* "t3" for slot 3, "n2" for slot FOLIO_SLOTS + 2. */
 int folio_layout__slot_name(char out[4], int slot);

@@ -148,6 +148,25 @@ int64_t folio_cx__last_id(folio_cx *cx)
 	return cx->drv->last_insert_id(cx->conn);
 }
 
+int folio_cx__has_bulk(const folio_cx *cx)
+{
+	/* A table written for version 1 has no such field: it must not be read. */
+	return cx->drv->version >= 2 && cx->drv->bulk_insert != NULL;
+}
+
+int folio_cx__bulk_insert(folio_cx *cx, const char *table, const char *const *cols, int n_cols,
+			  const folio_value *rows, size_t n_rows)
+{
+	return track(cx, cx->drv->bulk_insert(cx->conn, table, cols, n_cols, rows, n_rows));
+}
+
+int folio_cx__bulk_wait(folio_cx *cx)
+{
+	if (cx->drv->version < 2 || !cx->drv->bulk_wait)
+		return 0;
+	return track(cx, cx->drv->bulk_wait(cx->conn));
+}
+
 int folio_cx__broken(const folio_cx *cx)
 {
 	return cx->last_rc == FOLIO_EIO;

@@ -32,6 +32,14 @@ int folio_cx__alive(folio_cx *cx);
 /* Whether the driver reports generated keys, and the last one (see sys/driver.h). */
 int folio_cx__has_last_id(const folio_cx *cx);
 int64_t folio_cx__last_id(folio_cx *cx);
+/*
+ * The bulk path (see bulk_insert in sys/driver.h): has_bulk is 1 when the
+ * driver has one; bulk_wait returns at once (0) where it always waits.
+ */
+int folio_cx__has_bulk(const folio_cx *cx);
+int folio_cx__bulk_insert(folio_cx *cx, const char *table, const char *const *cols, int n_cols,
+			  const folio_value *rows, size_t n_rows);
+int folio_cx__bulk_wait(folio_cx *cx);
 /* 1 when the last error on this connection means it is gone. */
 int folio_cx__broken(const folio_cx *cx);
 

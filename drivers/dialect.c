@@ -22,6 +22,7 @@ static const folio_dialect dialects[] = {
 		.limit_clause = "LIMIT ? OFFSET ?",
 		.insert_ignore_prefix = "INSERT OR IGNORE INTO",
 		.on_conflict_nothing = " ON CONFLICT DO NOTHING",
+		.key_last = "SELECT MAX(%2$s) FROM %1$s",
 	},
 	{
 		.name = "postgresql",
@@ -46,6 +47,8 @@ static const folio_dialect dialects[] = {
 		.limit_clause = "LIMIT ? OFFSET ?",
 		.insert_ignore_prefix = NULL,
 		.on_conflict_nothing = " ON CONFLICT DO NOTHING",
+		.key_next = "SELECT nextval(pg_get_serial_sequence('%1$s', '%2$s')) "
+			    "FROM generate_series(1, ?)",
 	},
 	{
 		.name = "mariadb",
@@ -66,6 +69,7 @@ static const folio_dialect dialects[] = {
 		.limit_clause = "LIMIT ? OFFSET ?",
 		.insert_ignore_prefix = "INSERT IGNORE INTO",
 		.on_conflict_nothing = NULL,
+		.key_last = "SELECT %2$s FROM %1$s ORDER BY %2$s DESC LIMIT 1 FOR UPDATE",
 	},
 	{
 		.name = "db2",

@@ -27,6 +27,18 @@ typedef struct folio_dialect {
 	/* How the engine spells "insert, or do nothing if the key exists". */
 	const char *insert_ignore_prefix; /* "INSERT OR IGNORE INTO" / "INSERT IGNORE INTO" / NULL */
 	const char *on_conflict_nothing;  /* " ON CONFLICT DO NOTHING" or NULL */
+	/*
+	 * Keys chosen before a bulk insert, which reports none back (printf
+	 * formats of a table's t_id column: the table, then the column; NULL
+	 * where the engine cannot). key_next hands out `?` new values of the
+	 * key's sequence, a row each (PostgreSQL). key_last reads the largest
+	 * key in use, under the write lock the writer holds, so that the keys
+	 * after it are free; no row or NULL when there is none (SQLite,
+	 * MariaDB: a locking read, which sees rows committed after the
+	 * transaction's snapshot).
+	 */
+	const char *key_next;
+	const char *key_last;
 } folio_dialect;
 
 /* The dialect named `name`, or NULL. */

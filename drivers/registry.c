@@ -120,7 +120,8 @@ int folio_driver_register(const folio_driver *drv)
 	if (!has_methods(drv))
 		return folio_error_set(FOLIO_EINVALID,
 				       "driver '%s' lacks a required method "
-				       "(only ping may be NULL)",
+				       "(only the optional ones may be NULL: ping, "
+				       "last_insert_id, bulk_insert, bulk_wait)",
 				       drv->name);
 
 	len = strlen(drv->scheme);

@@ -25,11 +25,16 @@ PACKAGES=(
   odbc-postgresql
   odbc-mariadb
   libsqliteodbc
+  # The LDAP directory (security/ldap.c, libldap) and its tests: a throwaway
+  # slapd (scripts/ldap/), ldap-utils for its checks, openssl for its certificate.
+  libldap-dev
+  slapd
+  ldap-utils
+  openssl
 )
 
 # ---- To be added by later issues (move a line up into PACKAGES when its
 # ---- code lands; keep this list in step with the CMake pkg_check_modules calls):
-#   slapd ldap-utils libldap2-dev                     LDAP directory
 #   libmicrohttpd-dev                                 folio serve (REST)
 #   libcurl4-openssl-dev                              HTTP replication transport
 LATER_PACKAGES=()
@@ -61,9 +66,12 @@ fi
 
 echo "setup-debian: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
-# The server packages would start system-wide PostgreSQL and MariaDB services;
-# the tests start their own throwaway servers (scripts/matrix/), so keep the
-# packages from starting anything while they install.
+# slapd would make a system directory of its own (dc=nodomain, /var/lib/ldap)
+# and ask for its password: the tests start their own (scripts/ldap/start.sh).
+echo "slapd slapd/no_configuration boolean true" | "${SUDO[@]}" debconf-set-selections
+# The server packages would start system-wide PostgreSQL, MariaDB and slapd
+# services; the tests start their own throwaway servers (scripts/matrix/,
+# scripts/ldap/), so keep the packages from starting anything while they install.
 policy=/usr/sbin/policy-rc.d
 made_policy=0
 if [ ! -e "$policy" ]; then

@@ -9,12 +9,15 @@
 #      the ODBC drivers (scripts/matrix/start.sh), runs the whole suite in
 #      both trees against all five backends (SQLite, PostgreSQL, ODBC to
 #      PostgreSQL, ODBC to MariaDB, ODBC to SQLite), and stops the servers;
-#   4. runs the JSON scanner's fuzzer for a bounded time (clang, libFuzzer).
+#      a throwaway slapd (scripts/ldap/start.sh) serves the LDAP tests meanwhile;
+#   4. runs the fuzzers (JSON scanner, JSON selector parser, SQL-like query
+#      parser) for a bounded time in all (clang, libFuzzer).
 # Exits non-zero when anything fails or a backend could not start (a backend
 # is never skipped). The last line is "N passed, N failed" over everything.
 #
 #   FOLIO_TEST_NO_ASAN=1   skip the sanitizer tree
-#   FOLIO_FUZZ_SECONDS=N   fuzz for N seconds (default 30; 0: no fuzzing)
+#   FOLIO_FUZZ_SECONDS=N   fuzz for N seconds in all, split between the fuzzers
+#                          (default 30; 0: no fuzzing)
 #   FOLIO_JOBS=N           parallel build and test jobs (default 2)
 set -uo pipefail
 
@@ -59,6 +62,18 @@ if [ "${FOLIO_TEST_NO_ASAN:-0}" != "1" ]; then
 fi
 
 if [ "${#trees[@]}" -gt 0 ]; then
+  # The LDAP directory's tests (tests/test_ldap.c) talk to a throwaway slapd on
+  # loopback; they fail without it (never skipped). Its environment reaches ctest.
+  note "ldap: slapd for the LDAP tests (scripts/ldap/start.sh)"
+  ldap_dir=$(mktemp -d "${TMPDIR:-/tmp}/folio-ldap.XXXXXX")
+  trap '"$ROOT/scripts/ldap/stop.sh" "$ldap_dir" >/dev/null 2>&1' EXIT
+  if "$ROOT/scripts/ldap/start.sh" "$ldap_dir"; then
+    # shellcheck source=/dev/null
+    . "$ldap_dir/env"
+  else
+    fail_step "ldap: slapd did not start (test_ldap fails without it)"
+  fi
+
   note "matrix: servers, then ctest in ${trees[*]}"
   log="$ROOT/build/matrix.log"
   mkdir -p "$ROOT/build"
@@ -80,23 +95,43 @@ if [ "${#trees[@]}" -gt 0 ]; then
     failed=$((failed + f))
   done <<<"$summaries"
   [ "$rc" -eq 0 ] || status=1
+  "$ROOT/scripts/ldap/stop.sh" "$ldap_dir" || fail_step "ldap: slapd did not stop"
+  trap - EXIT
 fi
 
 if [ "$FUZZ_SECONDS" -gt 0 ]; then
-  note "fuzz: jscan for ${FUZZ_SECONDS}s (clang, libFuzzer)"
+  # Three fuzzers share the time: the JSON scanner, the JSON selector parser
+  # and the SQL-like query parser, each with its own corpus (seeded from
+  # fuzz/NAME.seeds, one input a line), dictionary and log.
+  fuzzers=(jscan qjson qtext)
+  per=$((FUZZ_SECONDS / ${#fuzzers[@]}))
+  [ "$per" -ge 1 ] || per=1
+  note "fuzz: ${fuzzers[*]} for ${per}s each (clang, libFuzzer)"
   if cmake -S "$ROOT" -B "$ROOT/build-fuzz" -DCMAKE_C_COMPILER=clang -DFOLIO_BUILD_FUZZ=ON \
     -DFOLIO_BUILD_TESTS=OFF -DFOLIO_BUILD_BENCH=OFF >/dev/null &&
-    cmake --build "$ROOT/build-fuzz" -j"$JOBS" --target fuzz_jscan >/dev/null; then
-    corpus=$(mktemp -d)
-    if "$ROOT/build-fuzz/fuzz/fuzz_jscan" -max_total_time="$FUZZ_SECONDS" -timeout=10 \
-      "$corpus" >"$ROOT/build-fuzz/fuzz.log" 2>&1; then
-      echo "fuzz: jscan: no crash, no leak, no disagreement in ${FUZZ_SECONDS}s"
-      passed=$((passed + 1))
-    else
-      tail -n 40 "$ROOT/build-fuzz/fuzz.log"
-      fail_step "fuzz jscan"
-    fi
-    rm -rf "$corpus"
+    cmake --build "$ROOT/build-fuzz" -j"$JOBS" --target "${fuzzers[@]/#/fuzz_}" >/dev/null; then
+    for f in "${fuzzers[@]}"; do
+      corpus=$(mktemp -d)
+      args=()
+      if [ -f "$ROOT/fuzz/$f.seeds" ]; then
+        n=0
+        while IFS= read -r line || [ -n "$line" ]; do
+          printf '%s' "$line" >"$corpus/seed-$n"
+          n=$((n + 1))
+        done <"$ROOT/fuzz/$f.seeds"
+      fi
+      [ -f "$ROOT/fuzz/$f.dict" ] && args+=(-dict="$ROOT/fuzz/$f.dict")
+      log="$ROOT/build-fuzz/fuzz-$f.log"
+      if "$ROOT/build-fuzz/fuzz/fuzz_$f" ${args[@]+"${args[@]}"} -max_total_time="$per" -timeout=10 \
+        "$corpus" >"$log" 2>&1; then
+        echo "fuzz: $f: no crash, no leak, no broken check in ${per}s ($(grep -o 'Done [0-9]* runs' "$log"))"
+        passed=$((passed + 1))
+      else
+        tail -n 40 "$log"
+        fail_step "fuzz $f"
+      fi
+      rm -rf "$corpus"
+    done
   else
     fail_step "fuzz build"
   fi

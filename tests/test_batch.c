@@ -2,7 +2,10 @@
 /*
  * Batches (include/folio/batch.h): many documents in one transaction, all
  * or nothing; UNIDs given or generated; imports that keep the metadata;
- * conflicts; batches inside a Session's transaction.
+ * conflicts; batches inside a Session's transaction; the bulk path (COPY on
+ * PostgreSQL, parameter arrays or multi-row VALUES on ODBC, and the fake
+ * driver's "fakebulk:" on SQLite): taken UNIDs, escaping, chunk
+ * boundaries, seq order, a failure in the middle.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -11,6 +14,8 @@
 #include <json-c/json.h>
 
 #include "testenv.h"
+#include "fake_driver.h"
+#include "internal.h"
 
 #define DB "crm"
 
@@ -322,7 +327,7 @@ static void test_keep_meta(void **state)
 
 	/* A document with some history: created by alice, changed by bob. */
 	assert_ok(folio_doc_new(&d, f->st, "hist"));
-	assert_ok(folio_doc_set_json(d, "{\"v\":1,\"_tags\":[\"a\"],\"_readers\":[\"alice\"]}"));
+	assert_ok(folio_doc_set_json(d, "{\"v\":1,\"_tags\":[\"a\"],\"_readers\":[\"alice\",\"bob\",\"carol\"]}"));
 	assert_ok(folio_doc_set_parent(d, "p0"));
 	assert_ok(folio_doc_save(d, 0));
 	folio_doc_free(d);
@@ -331,7 +336,7 @@ static void test_keep_meta(void **state)
 	for (int i = 2; i <= 4; i++) {
 		char json[96];
 		snprintf(json, sizeof(json),
-			 "{\"v\":%d,\"_tags\":[\"a\"],\"_readers\":[\"alice\"]}", i);
+			 "{\"v\":%d,\"_tags\":[\"a\"],\"_readers\":[\"alice\",\"bob\",\"carol\"]}", i);
 		assert_ok(folio_doc_load(&d, bst, "hist"));
 		assert_ok(folio_doc_set_json(d, json));
 		assert_ok(folio_doc_save(d, FOLIO_SAVE_CHECK_CONFLICT));
@@ -377,7 +382,7 @@ static void test_keep_meta(void **state)
 
 	/* Without KEEP_META the same JSON gets new metadata. */
 	folio_store *plain;
-	assert_ok(folio_store_create(carol, "bak", "plain", NULL));
+	assert_ok(folio_store_create(f->ses, "bak", "plain", NULL));
 	assert_ok(folio_store_open(&plain, carol, "bak", "plain"));
 	assert_ok(folio_batch_open(&b, plain, 0));
 	/* the `_rev` of the export is for another store: take it out */
@@ -532,6 +537,485 @@ static void test_batch_in_session_txn(void **state)
 	folio_session_free(other);
 }
 
+/*
+ * The bulk path
+ */
+
+/* Whether batches of this store take the bulk path (asserted per backend below). */
+static int bulk_used(folio_store *st)
+{
+	folio_cx *cx;
+	int ok;
+
+	assert_ok(folio_pool__acquire(&cx, st->ses->srv));
+	ok = folio_doc__bulk_ok(st, cx);
+	folio_pool__release(st->ses->srv, cx);
+	return ok;
+}
+
+/* One text column of a document's row, read with SQL (the slots); malloc'ed, NULL for NULL. */
+static char *row_text(folio_store *st, const char *col, const char *unid)
+{
+	char sql[160];
+	folio_cx *cx;
+	folio_q q;
+	char *out = NULL;
+	int rc;
+
+	snprintf(sql, sizeof(sql), "SELECT %s FROM %s_doc WHERE storeid = ? AND unid = ?", col,
+		 st->db);
+	assert_ok(folio_pool__acquire(&cx, st->ses->srv));
+	assert_ok(folio_q__prep(&q, cx, sql));
+	assert_ok(folio_q__int(&q, 1, st->storeid));
+	assert_ok(folio_q__text(&q, 2, unid));
+	rc = folio_q__step(&q);
+	assert_int_equal(rc, FOLIO_ROW);
+	if (!folio_q__is_null(&q, 0)) {
+		size_t len = 0;
+		const char *t = folio_q__col_text(&q, 0, &len);
+		out = strndup(t, len);
+	}
+	folio_q__done(&q);
+	folio_pool__release(st->ses->srv, cx);
+	return out;
+}
+
+static void test_bulk_path_taken(void **state)
+{
+	fx *f = *state;
+	const char *be = folio_test_backend();
+
+	/* Native SQLite keeps its multi-row INSERT; every other backend has a bulk path. */
+	assert_int_equal(bulk_used(f->st), strcmp(be, "sqlite") != 0);
+}
+
+typedef struct feed {
+	int n;
+	int64_t last;
+	int out_of_order;
+	char (*unids)[32];
+	int64_t *seqs;
+	int cap;
+} feed;
+
+static int on_change(const folio_change *c, void *payload)
+{
+	feed *fd = payload;
+
+	if (c->seq <= fd->last)
+		fd->out_of_order++;
+	fd->last = c->seq;
+	if (fd->n < fd->cap) {
+		snprintf(fd->unids[fd->n], sizeof(fd->unids[0]), "%s", c->unid);
+		fd->seqs[fd->n] = c->seq;
+	}
+	fd->n++;
+	return 0;
+}
+
+/* Reads the whole changes feed of DB, in pages. */
+static void read_feed(folio_session *ses, feed *fd, int cap)
+{
+	int64_t since = 0;
+
+	memset(fd, 0, sizeof(*fd));
+	fd->cap = cap;
+	fd->unids = calloc((size_t)cap, sizeof(*fd->unids));
+	fd->seqs = calloc((size_t)cap, sizeof(*fd->seqs));
+	assert_non_null(fd->unids);
+	assert_non_null(fd->seqs);
+	for (;;) {
+		int before = fd->n;
+		assert_ok(folio_changes(ses, DB, since, 250, on_change, fd, &since));
+		if (fd->n == before)
+			break;
+	}
+}
+
+static void feed_free(feed *fd)
+{
+	free(fd->unids);
+	free(fd->seqs);
+}
+
+/* The position of unid in the feed, or -1. */
+static int feed_find(const feed *fd, const char *unid)
+{
+	for (int i = 0; i < fd->n && i < fd->cap; i++)
+		if (strcmp(fd->unids[i], unid) == 0)
+			return i;
+	return -1;
+}
+
+/*
+ * A batch over more than one chunk into a store that has some of its UNIDs
+ * already, with a UNID twice in one chunk and once more in a later chunk:
+ * every document is there once; the taken ones are updated (rev 2-, the
+ * new body), as one at a time would; the feed lists each once, in order.
+ */
+static void test_bulk_mixed_taken(void **state)
+{
+	fx *f = *state;
+	enum { N = 1200 };
+	folio_batch *b;
+	char json[128], unid[32];
+	feed fd;
+	int64_t seq0;
+
+	for (int i = 0; i < N; i += 7) {
+		snprintf(unid, sizeof(unid), "m%04d", i);
+		assert_ok(save(f->st, unid, "{\"old\":true}"));
+	}
+	seq0 = last_seq(f->ses);
+	assert_ok(folio_batch_open(&b, f->st, 0));
+	for (int i = 0; i < N; i++) {
+		int n = snprintf(json, sizeof(json), "{\"_unid\":\"m%04d\",\"i\":%d}", i, i);
+		assert_ok(folio_batch_put(b, json, (size_t)n));
+		if (i == 20) /* again in the same chunk */
+			assert_ok(put_s(b, "{\"_unid\":\"m0003\",\"i\":\"again\"}"));
+		if (i == 900) /* again, chunks later */
+			assert_ok(put_s(b, "{\"_unid\":\"m0010\",\"i\":\"later\"}"));
+	}
+	assert_ok(folio_batch_commit(b));
+	assert_int_equal(folio_batch_count(b), N + 2);
+	folio_batch_free(b);
+
+	assert_int_equal(count(f->st), N);
+	for (int i = 0; i < N; i++) {
+		char *r;
+		snprintf(unid, sizeof(unid), "m%04d", i);
+		r = rev_of(f->st, unid);
+		if (i % 7 == 0 || i == 3 || i == 10)
+			assert_true(strncmp(r, "2-", 2) == 0);
+		else if (strncmp(r, "1-", 2) != 0)
+			fail_msg("%s: rev %s, want 1-", unid, r);
+		free(r);
+	}
+	assert_body(f->st, "m0000", "{\"i\":0}");
+	assert_body(f->st, "m0003", "{\"i\":\"again\"}");
+	assert_body(f->st, "m0010", "{\"i\":\"later\"}");
+	assert_body(f->st, "m0007", "{\"i\":7}");
+	assert_body(f->st, "m1199", "{\"i\":1199}");
+
+	/* The feed: each document once, in seq order, each seq of this batch above the old ones. */
+	read_feed(f->ses, &fd, N + 10);
+	assert_int_equal(fd.n, N);
+	assert_int_equal(fd.out_of_order, 0);
+	assert_true(fd.last <= last_seq(f->ses));
+	for (int i = 0; i < N; i++) {
+		int at;
+		snprintf(unid, sizeof(unid), "m%04d", i);
+		at = feed_find(&fd, unid);
+		assert_true(at >= 0);
+		assert_true(fd.seqs[at] > seq0);
+	}
+	/* New documents keep the order they were put in. */
+	assert_true(feed_find(&fd, "m0001") < feed_find(&fd, "m0002"));
+	assert_true(feed_find(&fd, "m0600") < feed_find(&fd, "m1100"));
+	feed_free(&fd);
+
+	/* With CHECK_CONFLICT a taken UNID in a bulk chunk fails the batch, and nothing stays. */
+	assert_ok(folio_batch_open(&b, f->st, FOLIO_BATCH_CHECK_CONFLICT));
+	for (int i = 0; i < 600; i++) {
+		snprintf(json, sizeof(json), "{\"_unid\":\"c%04d\"}", i);
+		assert_ok(put_s(b, json));
+	}
+	{
+		int rc = put_s(b, "{\"_unid\":\"m0500\",\"i\":-1}");
+		int rc2 = folio_batch_commit(b);
+		assert_folio(FOLIO_EEXISTS, rc < 0 ? rc : rc2);
+		assert_true(rc2 < 0);
+	}
+	folio_batch_free(b);
+	assert_int_equal(count(f->st), N);
+	assert_body(f->st, "m0500", "{\"i\":500}");
+}
+
+/*
+ * Into an empty store (the bulk path then asks the store nothing): a UNID
+ * put again, in the same chunk and chunks later, is still an update.
+ */
+static void test_bulk_fresh_store_repeats(void **state)
+{
+	fx *f = *state;
+	enum { N = 1100 };
+	folio_batch *b;
+	char json[128];
+
+	assert_ok(folio_batch_open(&b, f->st, 0));
+	for (int i = 0; i < N; i++) {
+		int n;
+		if (i == 20)
+			n = snprintf(json, sizeof(json), "{\"_unid\":\"r0019\",\"i\":\"twice\"}");
+		else if (i == 900)
+			n = snprintf(json, sizeof(json), "{\"_unid\":\"r0010\",\"i\":\"later\"}");
+		else
+			n = snprintf(json, sizeof(json), "{\"_unid\":\"r%04d\",\"i\":%d}", i, i);
+		assert_ok(folio_batch_put(b, json, (size_t)n));
+	}
+	assert_ok(folio_batch_commit(b));
+	folio_batch_free(b);
+	assert_int_equal(count(f->st), N - 2);
+	assert_body(f->st, "r0019", "{\"i\":\"twice\"}");
+	assert_body(f->st, "r0010", "{\"i\":\"later\"}");
+	assert_body(f->st, "r1099", "{\"i\":1099}");
+	{
+		char *r = rev_of(f->st, "r0010");
+		assert_true(strncmp(r, "2-", 2) == 0);
+		free(r);
+	}
+}
+
+/*
+ * Values COPY's text format escapes (tab, newline, carriage return,
+ * backslash), quotes and non-ASCII text, in bodies and in slot columns,
+ * come back as they went in.
+ */
+static void test_bulk_escaping(void **state)
+{
+	fx *f = *state;
+	folio_store *st;
+	folio_batch *b;
+	/* JSON escapes in the text; the slot holds what they decode to. */
+	static const char *const bodies[] = {
+		"{\"_unid\":\"e0\",\"city\":\"tab\\there\",\"age\":1,\"raw\":\"a\\\\b\"}",
+		"{\"_unid\":\"e1\",\"city\":\"new\\nline\\r\\ncr\",\"age\":2.5}",
+		"{\"_unid\":\"e2\",\"city\":\"back\\\\slash \\\"quoted\\\"\",\"age\":-3}",
+		"{\"_unid\":\"e3\",\"city\":\"Z\u00fcrich \u65e5\u672c \U0001F600\",\"age\":1e300}",
+		"{\"_unid\":\"e4\",\"city\":\"\\\\N\",\"age\":0}",
+		"{\"_unid\":\"e5\",\"city\":\"\\\\.\",\"name\":\"\\t\\\\t\\n\"}",
+		"{\"_unid\":\"e6\",\"note\":\"\\u0009 \\u005c \\\\u0041\",\"age\":null}",
+	};
+	static const char *const slot[] = {
+		"tab\there", "new\nline\r\ncr", "back\\slash \"quoted\"",
+		"Z\u00fcrich \u65e5\u672c \U0001F600", "\\N", "\\.", NULL,
+	};
+	const int n = (int)(sizeof(bodies) / sizeof(bodies[0]));
+
+	assert_ok(folio_store_create(f->ses, DB, "esc",
+				     "{\"fields\":[{\"name\":\"city\",\"path\":\"city\",\"type\":"
+				     "\"string\"},{\"name\":\"age\",\"path\":\"age\",\"type\":"
+				     "\"number\"},{\"name\":\"name\",\"path\":\"name\",\"type\":"
+				     "\"string\"}]}"));
+	assert_ok(folio_store_open(&st, f->ses, DB, "esc"));
+	assert_ok(folio_batch_open(&b, st, 0));
+	for (int i = 0; i < n; i++)
+		assert_ok(put_s(b, bodies[i]));
+	assert_ok(folio_batch_commit(b));
+	folio_batch_free(b);
+	assert_int_equal(count(st), n);
+
+	for (int i = 0; i < n; i++) {
+		json_object *want = parse(bodies[i]);
+		char unid[8], *got, *t;
+		folio_doc *d;
+		json_object_object_del(want, "_unid");
+		snprintf(unid, sizeof(unid), "e%d", i);
+		assert_ok(folio_doc_load(&d, st, unid));
+		assert_ok(folio_doc_get_json(&got, d));
+		{
+			json_object *g = parse(got);
+			if (!json_object_equal(g, want))
+				fail_msg("%s: body %s, want %s", unid, got,
+					 json_object_to_json_string(want));
+			json_object_put(g);
+		}
+		/* The stored text is the put text less _unid, byte for byte. */
+		assert_non_null(strstr(bodies[i], got + 1));
+		free(got);
+		folio_doc_free(d);
+		json_object_put(want);
+
+		t = row_text(st, "t1", unid);
+		if (slot[i] && (!t || strcmp(t, slot[i]) != 0))
+			fail_msg("%s: slot t1 is '%s', want '%s'", unid, t ? t : "(null)", slot[i]);
+		if (!slot[i] && t)
+			fail_msg("%s: slot t1 is '%s', want NULL", unid, t);
+		free(t);
+	}
+	{
+		char *t = row_text(st, "t2", "e5");
+		assert_non_null(t);
+		assert_string_equal(t, "\t\\t\n");
+		free(t);
+		t = row_text(st, "n1", "e1");
+		assert_non_null(t);
+		assert_true(strtod(t, NULL) == 2.5);
+		free(t);
+		t = row_text(st, "n1", "e3");
+		assert_non_null(t);
+		assert_true(strtod(t, NULL) == 1e300);
+		free(t);
+		t = row_text(st, "n1", "e6");
+		assert_null(t);
+	}
+	folio_store_free(st);
+}
+
+/* n documents in one batch into a new store: all there, each with its own seq, in order. */
+static void bulk_n(fx *f, int n)
+{
+	char name[16], json[96], unid[48];
+	folio_store *st;
+	folio_batch *b;
+	feed fd;
+	int64_t seq0 = last_seq(f->ses);
+
+	snprintf(name, sizeof(name), "n%d", n);
+	assert_ok(folio_store_create(f->ses, DB, name, NULL));
+	assert_ok(folio_store_open(&st, f->ses, DB, name));
+	assert_ok(folio_batch_open(&b, st, 0));
+	for (int i = 0; i < n; i++) {
+		int len = snprintf(json, sizeof(json), "{\"_unid\":\"%s_%04d\",\"i\":%d}", name,
+				   i, i);
+		assert_ok(folio_batch_put(b, json, (size_t)len));
+	}
+	assert_ok(folio_batch_commit(b));
+	folio_batch_free(b);
+	assert_int_equal(count(st), n);
+	snprintf(unid, sizeof(unid), "%s_%04d", name, n - 1);
+	snprintf(json, sizeof(json), "{\"i\":%d}", n - 1);
+	assert_body(st, unid, json);
+	snprintf(unid, sizeof(unid), "%s_0000", name);
+	assert_body(st, unid, "{\"i\":0}");
+
+	read_feed(f->ses, &fd, 4096);
+	assert_true(fd.n <= fd.cap);
+	{
+		int mine = 0, prev = -1;
+		for (int i = 0; i < fd.n; i++) {
+			int k;
+			if (fd.seqs[i] <= seq0)
+				continue;
+			assert_int_equal(sscanf(fd.unids[i] + strlen(name) + 1, "%d", &k), 1);
+			/* In put order: the seqs follow the order the documents came in. */
+			assert_true(k == prev + 1);
+			prev = k;
+			mine++;
+		}
+		assert_int_equal(mine, n);
+		assert_int_equal(fd.out_of_order, 0);
+	}
+	feed_free(&fd);
+	folio_store_free(st);
+}
+
+/* Around both chunk sizes: 16 (SQLite's multi-row INSERT) and 512 (the bulk path). */
+static void test_bulk_chunk_boundaries(void **state)
+{
+	fx *f = *state;
+	const int ns[] = {1, 15, 16, 17, 511, 512, 513, 1025};
+
+	for (size_t i = 0; i < sizeof(ns) / sizeof(ns[0]); i++)
+		bulk_n(f, ns[i]);
+}
+
+/*
+ * A value the engine refuses in the middle of a chunk (a NUL character in
+ * a slot: PostgreSQL cannot store it) fails the batch whole: nothing of it
+ * is there, the seq counter is as before. Engines that store it keep all.
+ */
+static void test_bulk_refused_value(void **state)
+{
+	fx *f = *state;
+	folio_store *st;
+	folio_batch *b;
+	int64_t seq0, n;
+	int rc = 0, rc2;
+	char json[96];
+
+	assert_ok(folio_store_create(f->ses, DB, "nul",
+				     "{\"fields\":[{\"name\":\"s\",\"path\":\"s\","
+				     "\"type\":\"string\"}]}"));
+	assert_ok(folio_store_open(&st, f->ses, DB, "nul"));
+	seq0 = last_seq(f->ses);
+	assert_ok(folio_batch_open(&b, st, 0));
+	for (int i = 0; rc == 0 && i < 700; i++) {
+		const char *fmt = i == 300 ? "{\"_unid\":\"z%04d\",\"s\":\"a\\u0000b\"}"
+					   : "{\"_unid\":\"z%04d\",\"s\":\"v%d\"}";
+		int len = snprintf(json, sizeof(json), fmt, i, i);
+		rc = folio_batch_put(b, json, (size_t)len);
+	}
+	rc2 = folio_batch_commit(b);
+	folio_batch_free(b);
+	assert_ok(folio_store_count(&n, st));
+	if (rc == 0 && rc2 == 0) {
+		assert_int_equal(n, 700);
+	} else {
+		if (strcmp(folio_test_backend(), "pg") == 0)
+			assert_folio(FOLIO_EINVALID, rc < 0 ? rc : rc2);
+		assert_int_equal(n, 0);
+		assert_int_equal(last_seq(f->ses), seq0);
+	}
+	/* Native PostgreSQL refuses it (as a single save does). */
+	if (strcmp(folio_test_backend(), "pg") == 0)
+		assert_int_equal(n, 0);
+	folio_store_free(st);
+}
+
+/*
+ * The bulk path through the fake driver (SQLite underneath): a bulk insert
+ * that fails after writing half of its rows, in the second chunk of a
+ * batch, leaves nothing of the batch; the same batch again is written whole.
+ */
+static void test_bulk_fault_fakebulk(void **state)
+{
+	folio_server *srv;
+	folio_session *ses;
+	folio_store *st;
+	folio_batch *b;
+	char url[600], json[96];
+	int64_t n, seq0 = -1, seq1 = -1;
+	int rc = 0, rc2;
+	(void)state;
+
+	assert_ok(folio_fake_register());
+	snprintf(url, sizeof(url), "fakebulk:%s/bulk.db", folio_test_tmpdir());
+	assert_ok(folio_server_open(&srv, url, NULL));
+	assert_ok(folio_session_open(&ses, srv, "alice", NULL));
+	assert_ok(folio_db_create(ses, DB));
+	assert_ok(folio_store_open(&st, ses, DB, "_default"));
+	assert_int_equal(bulk_used(st), 1);
+	assert_ok(save(st, "pre", "{}"));
+	assert_ok(folio_db_last_seq(&seq0, ses, DB));
+
+	folio_fake_reset();
+	folio_fake_fail_after("bulk", 2, FOLIO_EIO);
+	assert_ok(folio_batch_open(&b, st, 0));
+	for (int i = 0; rc == 0 && i < 1300; i++) {
+		int len = snprintf(json, sizeof(json), "{\"_unid\":\"k%04d\",\"i\":%d}", i, i);
+		rc = folio_batch_put(b, json, (size_t)len);
+	}
+	rc2 = folio_batch_commit(b);
+	folio_batch_free(b);
+	assert_folio(FOLIO_EIO, rc < 0 ? rc : rc2);
+	assert_true(rc2 < 0);
+	assert_int_equal(folio_fake_counts()->faults, 1);
+	assert_true(folio_fake_counts()->bulk_rows > 512); /* the first chunk and half the second */
+	assert_ok(folio_store_count(&n, st));
+	assert_int_equal(n, 1);
+	assert_ok(folio_db_last_seq(&seq1, ses, DB));
+	assert_int_equal(seq1, seq0);
+
+	folio_fake_reset();
+	assert_ok(folio_batch_open(&b, st, 0));
+	for (int i = 0; i < 1300; i++) {
+		int len = snprintf(json, sizeof(json), "{\"_unid\":\"k%04d\",\"i\":%d}", i, i);
+		assert_ok(folio_batch_put(b, json, (size_t)len));
+	}
+	assert_ok(folio_batch_commit(b));
+	folio_batch_free(b);
+	assert_int_equal(folio_fake_counts()->bulk, 3);
+	assert_int_equal(folio_fake_counts()->bulk_rows, 1300);
+	assert_ok(folio_store_count(&n, st));
+	assert_int_equal(n, 1301);
+	assert_body(st, "k0777", "{\"i\":777}");
+
+	folio_store_free(st);
+	folio_session_free(ses);
+	folio_server_close(srv);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -543,6 +1027,13 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_keep_meta, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_check_conflict, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_batch_in_session_txn, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bulk_path_taken, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bulk_mixed_taken, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bulk_fresh_store_repeats, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bulk_escaping, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bulk_chunk_boundaries, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bulk_refused_value, setup, teardown),
+		cmocka_unit_test(test_bulk_fault_fakebulk),
 	};
 	return cmocka_run_group_tests_name("batch", tests, NULL, NULL);
 }

@@ -118,6 +118,22 @@ static const char *sq(const char *s)
 	return buf;
 }
 
+/*
+ * Makes the built-in user `name` (password "pw-NAME") and leaves its password
+ * in FOLIO_PASSWORD, for commands run with --user NAME; unset it after.
+ */
+static void login_as(const char *name)
+{
+	char pw[128];
+	int st;
+
+	snprintf(pw, sizeof(pw), "pw-%s", name);
+	assert_int_equal(setenv("FOLIO_PASSWORD", pw, 1), 0);
+	st = run(NULL, "user add %s", name);
+	if (st != 0)
+		fail_msg("folio %s: exit %d; stderr: %s", last, st, err);
+}
+
 static json_object *parse(const char *text)
 {
 	json_object *o = json_tokener_parse(text);
@@ -450,8 +466,10 @@ static void test_put_get(void **state)
 	assert_string_equal(jstr(o, "_rev"), rev1);
 	json_object_put(o);
 
-	/* --user is recorded as the creator. */
+	/* --user logs in, and is recorded as the creator. */
+	login_as("alice");
 	assert_run(0, "{\"x\":1}", "--user alice put crm customers a2");
+	unsetenv("FOLIO_PASSWORD");
 	o = get("a2");
 	assert_string_equal(jstr(o, "_cuser"), "alice");
 	assert_string_equal(jstr(o, "_muser"), "alice");
@@ -710,7 +728,9 @@ static void test_export_import(void **state)
 	free(rev);
 	free(put("e2", "{\"name\":\"two \\u00e9 \\\"q\\\" \\n line\",\"_tags\":[\"t\"]}"));
 	free(put("e3", "{\"name\":\"three\"}"));
+	login_as("bob");
 	assert_run(0, "{\"_parentid\":\"e2\",\"child\":true}", "--user bob put crm customers e4");
+	unsetenv("FOLIO_PASSWORD");
 	assert_run(0, NULL, "rm crm customers e3");
 
 	assert_run(0, NULL, "export crm customers");
@@ -747,7 +767,9 @@ static void test_export_import(void **state)
 	/* Into an empty store, then out again: the same lines. */
 	path = write_file("export.jsonl", first);
 	assert_run(0, NULL, "store create crm copy");
+	login_as("carol");
 	assert_run(0, NULL, "--user carol import crm copy %s", sq(path));
+	unsetenv("FOLIO_PASSWORD");
 	assert_string_equal(out, "3\n");
 	assert_run(0, NULL, "export crm copy");
 	assert_string_equal(out, first);

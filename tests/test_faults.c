@@ -540,7 +540,7 @@ static void test_batch_commit_fault(void **state)
 static void test_batch_step_sweep(void **state)
 {
 	fx *f = *state;
-	const char *docs[] = {"{\"_unid\":\"s1\",\"age\":1,\"_readers\":[\"a\"]}",
+	const char *docs[] = {"{\"_unid\":\"s1\",\"age\":1,\"_readers\":[\"alice\"]}",
 			      "{\"_unid\":\"s2\",\"address\":{\"city\":\"Z\"},\"_tags\":[\"t\"]}",
 			      "{\"_unid\":\"s3\"}"};
 	folio_batch *b;

@@ -716,6 +716,86 @@ static void test_duplicate_key(void **state)
 	assert_int_equal(scalar(b->c, "SELECT COUNT(*) FROM kv"), 2);
 }
 
+/*
+ * bulk_insert: parameter arrays (MariaDB, SQLite), rows of VALUES
+ * (PostgreSQL); more rows than one group takes; NULLs, escapes, non-ASCII,
+ * a long text among short ones; a duplicate key fails the call.
+ */
+static void test_bulk_insert(void **state)
+{
+	backend *b = *state;
+	enum { N = 1300 };
+	const char *cols[] = { "i", "d", "t" };
+	static const char odd[] = "tab\tnl\ncr\rbs\\ '\"q\" \xc3\xa9\xe6\x97\xa5 %_?";
+	folio_value *rows = calloc(N * 3, sizeof(*rows));
+	char *long_text = malloc(6001), cols_sql[256];
+	folio_stmt *s;
+	size_t len = 0;
+	const char *t;
+
+	assert_non_null(rows);
+	assert_non_null(long_text);
+	assert_non_null(D->bulk_insert);
+	memset(long_text, 'x', 6000);
+	long_text[6000] = 0;
+	snprintf(cols_sql, sizeof(cols_sql), "i %s PRIMARY KEY, d %s, t %s", t_int(b),
+		 b->kind == BE_SQLITE ? "REAL" : b->kind == BE_PG ? "DOUBLE PRECISION" : "DOUBLE",
+		 b->kind == BE_MARIADB ? "LONGTEXT" : "TEXT");
+	create_table(b, "bulk", cols_sql);
+	for (int r = 0; r < N; r++) {
+		folio_value *v = &rows[r * 3];
+		v[0].type = FOLIO_COL_INT;
+		v[0].i = r == 7 ? INT64_MAX - 1 : r;
+		v[1].type = r % 5 == 0 ? FOLIO_COL_NULL : FOLIO_COL_DOUBLE;
+		v[1].d = r + 0.25;
+		v[2].type = r % 7 == 3 ? FOLIO_COL_NULL : FOLIO_COL_TEXT;
+		v[2].p = r == 502 ? long_text : r % 2 ? odd : "";
+		v[2].len = strlen(v[2].p);
+	}
+	assert_ok(D->begin(b->c, 1));
+	assert_ok(D->bulk_insert(b->c, "bulk", cols, 3, rows, N));
+	assert_ok(D->commit(b->c));
+	assert_int_equal(scalar(b->c, "SELECT COUNT(*) FROM bulk"), N);
+	assert_int_equal(scalar(b->c, "SELECT COUNT(*) FROM bulk WHERE d IS NULL"), (N + 4) / 5);
+	assert_int_equal(scalar(b->c, "SELECT COUNT(*) FROM bulk WHERE t IS NULL"), (N + 3) / 7);
+	assert_int_equal(scalar(b->c, "SELECT COUNT(*) FROM bulk WHERE i = 9223372036854775806"),
+			 1);
+
+	s = prep(b->c, "SELECT d, t FROM bulk WHERE i = ?");
+	assert_ok(D->bind_int64(s, 1, 11));
+	assert_folio(FOLIO_ROW, D->step(s));
+	assert_true(D->column_double(s, 0) == 11.25);
+	t = D->column_text(s, 1, &len);
+	assert_int_equal(len, sizeof(odd) - 1);
+	assert_memory_equal(t, odd, sizeof(odd) - 1);
+	assert_folio(FOLIO_DONE, D->step(s));
+	assert_ok(D->reset(s));
+	assert_ok(D->bind_int64(s, 1, 502));
+	assert_folio(FOLIO_ROW, D->step(s));
+	t = D->column_text(s, 1, &len);
+	assert_int_equal(len, 6000);
+	assert_int_equal(t[5999], 'x');
+	assert_folio(FOLIO_DONE, D->step(s));
+	assert_ok(D->reset(s));
+	assert_ok(D->bind_int64(s, 1, 20));
+	assert_folio(FOLIO_ROW, D->step(s));
+	assert_int_equal(D->column_type(s, 0), FOLIO_COL_NULL);
+	t = D->column_text(s, 1, &len);
+	assert_non_null(t);
+	assert_int_equal(len, 0);
+	assert_folio(FOLIO_DONE, D->step(s));
+	D->finalize(s);
+
+	/* A key that is taken: the call fails with FOLIO_EEXISTS; the rollback leaves none. */
+	rows[2 * 3].i = N + 5;
+	assert_ok(D->begin(b->c, 1));
+	assert_folio(FOLIO_EEXISTS, D->bulk_insert(b->c, "bulk", cols, 3, rows + 2 * 3, 3));
+	assert_ok(D->rollback(b->c));
+	assert_int_equal(scalar(b->c, "SELECT COUNT(*) FROM bulk"), N);
+	free(rows);
+	free(long_text);
+}
+
 static void test_diagnostics(void **state)
 {
 	backend *b = *state;
@@ -1045,6 +1125,7 @@ static void test_lost_connection(void **state)
 		T(test_nested_reads), \
 		T(test_returning), \
 		T(test_duplicate_key), \
+		T(test_bulk_insert), \
 		T(test_diagnostics), \
 		T(test_transactions), \
 		T(test_savepoints), \

@@ -1135,7 +1135,8 @@ static void test_server_reconnects(void **state)
 	url = with_param(url_in_schema(NULL), "application_name=folio_pool_test");
 	w = open_pg(0);
 	assert_ok(D->exec(w, "DROP TABLE IF EXISTS folio_catalog; "
-			     "DROP TABLE IF EXISTS folio_schema"));
+			     "DROP TABLE IF EXISTS folio_schema; DROP TABLE IF EXISTS folio_srvacl; "
+			     "DROP TABLE IF EXISTS folio_member; DROP TABLE IF EXISTS folio_user"));
 	assert_ok(folio_server_open(&srv, url, &so));
 	assert_string_equal(folio_server_dialect(srv), "postgresql");
 	assert_ok(folio_session_open(&ses, srv, "alice", NULL));
@@ -1153,7 +1154,8 @@ static void test_server_reconnects(void **state)
 	assert_ok(folio_db_drop(ses, "recon"));
 	folio_session_free(ses);
 	folio_server_close(srv);
-	assert_ok(D->exec(w, "DROP TABLE folio_catalog; DROP TABLE folio_schema"));
+	assert_ok(D->exec(w, "DROP TABLE folio_catalog; DROP TABLE folio_schema; DROP TABLE folio_srvacl; "
+			     "DROP TABLE folio_member; DROP TABLE folio_user"));
 	D->disconnect(w);
 }
 
@@ -1175,7 +1177,8 @@ static void test_server_restart(void **state)
 		fail_msg("FOLIO_TEST_PG_RESTART is not set (scripts/matrix/start.sh sets it)");
 	a = open_pg(0);
 	assert_ok(D->exec(a, "DROP TABLE IF EXISTS folio_catalog; "
-			     "DROP TABLE IF EXISTS folio_schema"));
+			     "DROP TABLE IF EXISTS folio_schema; DROP TABLE IF EXISTS folio_srvacl; "
+			     "DROP TABLE IF EXISTS folio_member; DROP TABLE IF EXISTS folio_user"));
 	assert_ok(folio_server_open(&srv, url_in_schema(NULL), &so));
 	assert_ok(folio_session_open(&ses, srv, "alice", NULL));
 	assert_ok(folio_db_create(ses, "rs"));
@@ -1210,13 +1213,133 @@ static void test_server_restart(void **state)
 	folio_session_free(ses);
 	folio_server_close(srv);
 	b = open_pg(0);
-	assert_ok(D->exec(b, "DROP TABLE folio_catalog; DROP TABLE folio_schema"));
+	assert_ok(D->exec(b, "DROP TABLE folio_catalog; DROP TABLE folio_schema; DROP TABLE folio_srvacl; "
+			     "DROP TABLE folio_member; DROP TABLE folio_user"));
 	D->disconnect(b);
 }
 
 /*
  * The public API on a postgresql:// URL
  */
+
+/*
+ * bulk_insert: COPY, binary where every column type allows, text where one
+ * does not; values the text format escapes; NULLs; rows of calls with
+ * nothing between them in one COPY; the server's answer later.
+ */
+#define BULK_TEXT "tab\tnl\ncr\rbs\\ \"q\" \xc3\xa9\xe6\x97\xa5 \\N \\."
+static const folio_value bulk_rows[] = {
+	{ FOLIO_COL_INT, 1, 0, NULL, 0 }, { FOLIO_COL_DOUBLE, 0, 2.5, NULL, 0 },
+	{ FOLIO_COL_TEXT, 0, 0, BULK_TEXT, sizeof(BULK_TEXT) - 1 },
+	{ FOLIO_COL_INT, -9007199254740993LL, 0, NULL, 0 }, { FOLIO_COL_NULL, 0, 0, NULL, 0 },
+	{ FOLIO_COL_TEXT, 0, 0, "", 0 },
+	{ FOLIO_COL_INT, 3, 0, NULL, 0 }, { FOLIO_COL_DOUBLE, 0, -1e300, NULL, 0 },
+	{ FOLIO_COL_NULL, 0, 0, NULL, 0 },
+};
+
+static void bulk_roundtrip(folio_conn *c, const char *table, const char *third_type)
+{
+	const char *cols[] = { "i", "d", "t" };
+	char sql[256];
+	folio_stmt *st = NULL;
+	size_t len = 0;
+	const char *t;
+
+	snprintf(sql, sizeof(sql),
+		 "CREATE TABLE %s (i BIGINT PRIMARY KEY, d DOUBLE PRECISION, t %s)", table,
+		 third_type);
+	assert_ok(D->exec(c, sql));
+	assert_ok(D->begin(c, 1));
+	/* Two calls, nothing between them: one COPY. */
+	assert_ok(D->bulk_insert(c, table, cols, 3, bulk_rows, 2));
+	assert_ok(D->bulk_insert(c, table, cols, 3, bulk_rows + 6, 1));
+	assert_ok(D->bulk_wait(c));
+	assert_ok(D->bulk_wait(c)); /* nothing pending: at once */
+	assert_ok(D->commit(c));
+
+	snprintf(sql, sizeof(sql), "SELECT i, d, t FROM %s ORDER BY i", table);
+	assert_ok(D->prepare(&st, c, sql));
+	assert_folio(FOLIO_ROW, D->step(st));
+	assert_int_equal(D->column_int64(st, 0), -9007199254740993LL);
+	assert_int_equal(D->column_type(st, 1), FOLIO_COL_NULL);
+	t = D->column_text(st, 2, &len);
+	assert_non_null(t);
+	assert_int_equal(len, 0);
+	assert_folio(FOLIO_ROW, D->step(st));
+	assert_int_equal(D->column_int64(st, 0), 1);
+	assert_true(D->column_double(st, 1) == 2.5);
+	t = D->column_text(st, 2, &len);
+	assert_int_equal(len, sizeof(BULK_TEXT) - 1);
+	assert_memory_equal(t, BULK_TEXT, sizeof(BULK_TEXT) - 1);
+	assert_folio(FOLIO_ROW, D->step(st));
+	assert_int_equal(D->column_int64(st, 0), 3);
+	assert_true(D->column_double(st, 1) == -1e300);
+	assert_int_equal(D->column_type(st, 2), FOLIO_COL_NULL);
+	assert_folio(FOLIO_DONE, D->step(st));
+	D->finalize(st);
+}
+
+static void test_bulk_insert(void **state)
+{
+	folio_conn *c;
+	const char *cols[] = { "i", "d", "t" };
+	folio_value dup[3] = { { FOLIO_COL_INT, 1, 0, NULL, 0 },
+			       { FOLIO_COL_NULL, 0, 0, NULL, 0 },
+			       { FOLIO_COL_TEXT, 0, 0, "a\0b", 3 } };
+	(void)state;
+
+	need_pg();
+	c = open_pg(0);
+	assert_non_null(D->bulk_insert);
+	assert_non_null(D->bulk_wait);
+	bulk_roundtrip(c, "bulk_bin", "TEXT"); /* every column binary */
+	bulk_roundtrip(c, "bulk_var", "VARCHAR(64)");
+	/* A domain is not a type written in binary here: the COPY is in text. */
+	assert_ok(D->exec(c, "CREATE DOMAIN bulk_dom AS TEXT CHECK (VALUE <> 'x')"));
+	bulk_roundtrip(c, "bulk_txt", "bulk_dom");
+	assert_ok(D->exec(c, "CREATE TABLE bulk_num (i BIGINT PRIMARY KEY, d NUMERIC, t TEXT)"));
+	assert_ok(D->begin(c, 1));
+	/* NUMERIC: not written in binary here, so the whole COPY is text. */
+	assert_ok(D->bulk_insert(c, "bulk_num", cols, 3, bulk_rows, 3));
+	assert_ok(D->commit(c));
+	assert_string_equal(query_text(c, "SELECT d FROM bulk_num WHERE i = 1"), "2.5");
+	assert_string_equal(query_text(c, "SELECT t FROM bulk_num WHERE i = -9007199254740993"),
+			    "");
+
+	/* A unique violation comes later: from bulk_wait (or the next call), as FOLIO_EEXISTS. */
+	assert_ok(D->begin(c, 1));
+	dup[2].type = FOLIO_COL_NULL;
+	assert_ok(D->bulk_insert(c, "bulk_bin", cols, 3, dup, 1));
+	assert_folio(FOLIO_EEXISTS, D->bulk_wait(c));
+	assert_contains(folio_error_last(), "23505");
+	assert_ok(D->rollback(c));
+	/* ...or from commit, which then fails. */
+	assert_ok(D->begin(c, 1));
+	assert_ok(D->bulk_insert(c, "bulk_num", cols, 3, dup, 1));
+	assert_folio(FOLIO_EEXISTS, D->commit(c));
+	assert_ok(D->rollback(c));
+	/* A rollback drops it: the connection goes on. */
+	assert_ok(D->begin(c, 1));
+	assert_ok(D->bulk_insert(c, "bulk_bin", cols, 3, dup, 1));
+	assert_ok(D->rollback(c));
+	assert_int_equal(query_int(c, "SELECT count(*) FROM bulk_bin"), 3);
+
+	/* A NUL byte: refused before it is sent, in both formats. */
+	dup[0].i = 7;
+	dup[2].type = FOLIO_COL_TEXT;
+	assert_ok(D->begin(c, 1));
+	assert_folio(FOLIO_EINVALID, D->bulk_insert(c, "bulk_bin", cols, 3, dup, 1));
+	assert_ok(D->rollback(c));
+	assert_ok(D->begin(c, 1));
+	assert_folio(FOLIO_EINVALID, D->bulk_insert(c, "bulk_num", cols, 3, dup, 1));
+	assert_ok(D->rollback(c));
+	/* No such table: the COPY's error at once. */
+	assert_ok(D->begin(c, 1));
+	assert_folio(FOLIO_EINVALID, D->bulk_insert(c, "bulk_none", cols, 3, dup, 1));
+	assert_ok(D->rollback(c));
+	assert_int_equal(query_int(c, "SELECT count(*) FROM bulk_bin WHERE i = 7"), 0);
+	D->disconnect(c);
+}
 
 static void test_server_api(void **state)
 {
@@ -1233,7 +1356,8 @@ static void test_server_api(void **state)
 	need_pg();
 	w = open_pg(0);
 	assert_ok(D->exec(w, "DROP TABLE IF EXISTS folio_catalog; "
-			     "DROP TABLE IF EXISTS folio_schema"));
+			     "DROP TABLE IF EXISTS folio_schema; DROP TABLE IF EXISTS folio_srvacl; "
+			     "DROP TABLE IF EXISTS folio_member; DROP TABLE IF EXISTS folio_user"));
 	assert_ok(folio_server_open(&srv, url_in_schema(NULL), NULL));
 	assert_string_equal(folio_server_dialect(srv), "postgresql");
 	assert_int_equal(folio_server_schema_version(srv), FOLIO_SCHEMA_VERSION);
@@ -1303,7 +1427,8 @@ static void test_server_api(void **state)
 	assert_ok(folio_db_drop(ses, "crm"));
 	folio_session_free(ses);
 	folio_server_close(srv);
-	assert_ok(D->exec(w, "DROP TABLE folio_catalog; DROP TABLE folio_schema"));
+	assert_ok(D->exec(w, "DROP TABLE folio_catalog; DROP TABLE folio_schema; DROP TABLE folio_srvacl; "
+			     "DROP TABLE folio_member; DROP TABLE folio_user"));
 	D->disconnect(w);
 }
 
@@ -1330,6 +1455,7 @@ int main(void)
 		cmocka_unit_test(test_ping),
 		cmocka_unit_test(test_ping_statement_on_dead),
 		cmocka_unit_test(test_server_reconnects),
+		cmocka_unit_test(test_bulk_insert),
 		cmocka_unit_test(test_server_api),
 		cmocka_unit_test(test_server_restart),
 	};

@@ -54,6 +54,9 @@ struct folio_conn {
 	int autocommit_off;
 	int no_dead_attr; /* the driver has no SQL_ATTR_CONNECTION_DEAD */
 	int64_t changes;
+	SQLHSTMT bulk_h;  /* the bulk path's INSERT, prepared once (see od_bulk_insert) */
+	char *bulk_sql;
+	int bulk_arrays;  /* parameter arrays: 1 taken, 0 not (a row at a time), -1 not known yet */
 };
 
 /* A parameter's value, kept until SQLExecute reads it. */
@@ -683,11 +686,14 @@ static void close_conn(folio_conn *c)
 			od_exec(c, "ROLLBACK");
 		if (c->xs)
 			SQLFreeHandle(SQL_HANDLE_STMT, c->xs);
+		if (c->bulk_h)
+			SQLFreeHandle(SQL_HANDLE_STMT, c->bulk_h);
 		SQLDisconnect(c->dbc);
 	}
 	if (c->dbc)
 		SQLFreeHandle(SQL_HANDLE_DBC, c->dbc);
 	free(c->where);
+	free(c->bulk_sql);
 	free(c);
 }
 
@@ -876,6 +882,7 @@ static int od_connect(folio_conn **out, const char *url, const folio_connect_opt
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return oom();
+	c->bulk_arrays = -1;
 	c->where = hide_passwords(cs);
 	if (!c->where) {
 		code = oom();
@@ -1602,6 +1609,416 @@ static int od_rollback(folio_conn *conn)
 	return end_tran(conn, SQL_ROLLBACK);
 }
 
+/*
+ * Bulk inserts: one INSERT ... VALUES (?, ...) prepared once per connection
+ * and run with column-wise parameter arrays (SQL_ATTR_PARAMSET_SIZE), many
+ * rows per SQLExecute (MariaDB Connector/ODBC sends them in one bulk
+ * command). A text column's array holds every row's value at the width of
+ * the longest, so rows go in groups that keep the arrays under
+ * BULK_BYTES_MAX. A driver that does not take arrays (it refuses the
+ * attribute or changes its value) gets the same statement a row at a time.
+ *
+ * psqlODBC takes arrays, but runs them as batches of 100 INSERTs with the
+ * values pasted into the text, each parsed and planned by the server (a
+ * 100,000-document import: 5.4 s, against 4.1 s for prepared 16-row
+ * INSERTs and 1.8 s for COPY through libpq). On PostgreSQL the rows go
+ * instead as one prepared INSERT of up to BULK_PG_ROWS rows of VALUES (at
+ * most BULK_PG_PARAMS parameters), the parameters bound to the caller's
+ * values where they are.
+ */
+
+/* The most rows, and the most bytes of parameter arrays, of one SQLExecute. */
+#define BULK_ROWS_MAX 1024
+#define BULK_BYTES_MAX ((size_t)8 << 20)
+#define BULK_PG_ROWS 128
+#define BULK_PG_PARAMS 2048
+
+/* The arrays of one column of a group of rows. */
+typedef struct bulk_col {
+	folio_coltype type; /* of its values, FOLIO_COL_NULL when all are NULL */
+	size_t width;       /* a text's element size: the longest value and its NUL */
+	void *data;
+	SQLLEN *ind;
+} bulk_col;
+
+static void bulk_cols_free(bulk_col *bc, int n_cols)
+{
+	for (int k = 0; bc && k < n_cols; k++) {
+		free(bc[k].data);
+		free(bc[k].ind);
+	}
+	free(bc);
+}
+
+/* The bulk statement for this text, prepared once (a new text replaces it). */
+static int bulk_prepare(folio_conn *c, const char *sql)
+{
+	SQLRETURN r;
+
+	if (c->bulk_h && c->bulk_sql && strcmp(c->bulk_sql, sql) == 0)
+		return 0;
+	if (c->bulk_h) {
+		SQLFreeHandle(SQL_HANDLE_STMT, c->bulk_h);
+		c->bulk_h = SQL_NULL_HSTMT;
+	}
+	free(c->bulk_sql);
+	c->bulk_sql = strdup(sql);
+	if (!c->bulk_sql)
+		return oom();
+	r = SQLAllocHandle(SQL_HANDLE_STMT, c->dbc, &c->bulk_h);
+	if (!SQL_SUCCEEDED(r)) {
+		c->bulk_h = SQL_NULL_HSTMT;
+		return fail(c, SQL_HANDLE_DBC, c->dbc, sql);
+	}
+	r = SQLPrepare(c->bulk_h, (SQLCHAR *)sql, SQL_NTS);
+	if (!SQL_SUCCEEDED(r)) {
+		int code = fail(c, SQL_HANDLE_STMT, c->bulk_h, sql);
+		SQLFreeHandle(SQL_HANDLE_STMT, c->bulk_h);
+		c->bulk_h = SQL_NULL_HSTMT;
+		return code;
+	}
+	return 0;
+}
+
+/* Whether the driver takes parameter arrays: asked once per connection. */
+static int bulk_arrays(folio_conn *c)
+{
+	SQLULEN got = 0;
+	SQLRETURN r;
+
+	if (c->bulk_arrays >= 0)
+		return c->bulk_arrays;
+	c->bulk_arrays = 0;
+	r = SQLSetStmtAttr(c->bulk_h, SQL_ATTR_PARAMSET_SIZE, (SQLPOINTER)(uintptr_t)2, 0);
+	if (r == SQL_SUCCESS &&
+	    SQL_SUCCEEDED(SQLGetStmtAttr(c->bulk_h, SQL_ATTR_PARAMSET_SIZE, &got, 0, NULL)) &&
+	    got == 2)
+		c->bulk_arrays = 1;
+	SQLSetStmtAttr(c->bulk_h, SQL_ATTR_PARAMSET_SIZE, (SQLPOINTER)(uintptr_t)1, 0);
+	return c->bulk_arrays;
+}
+
+/* How many rows from `first` go in one SQLExecute: at most `max`, arrays under the cap. */
+static size_t bulk_group(const folio_value *rows, int n_cols, size_t first, size_t n_rows,
+			 size_t max, size_t *widths)
+{
+	size_t count = 0;
+
+	for (int k = 0; k < n_cols; k++)
+		widths[k] = 1;
+	while (first + count < n_rows && count < max) {
+		const folio_value *row = rows + (first + count) * (size_t)n_cols;
+		size_t per_row = 0;
+
+		for (int k = 0; k < n_cols; k++) {
+			size_t w = widths[k];
+			if (row[k].type == FOLIO_COL_TEXT && row[k].len + 1 > w)
+				w = row[k].len + 1;
+			per_row += w;
+		}
+		/* The first row always goes, however long. */
+		if (count > 0 && (count + 1) * per_row > BULK_BYTES_MAX)
+			break;
+		for (int k = 0; k < n_cols; k++)
+			if (row[k].type == FOLIO_COL_TEXT && row[k].len + 1 > widths[k])
+				widths[k] = row[k].len + 1;
+		count++;
+	}
+	return count;
+}
+
+/* Fills and binds the arrays of column k for rows [first, first + count). */
+static int bulk_bind(folio_conn *c, bulk_col *bc, int k, const char *col,
+		     const folio_value *rows, int n_cols, size_t first, size_t count, size_t width)
+{
+	SQLSMALLINT ctype = SQL_C_CHAR, sqltype = SQL_VARCHAR;
+	SQLULEN size = 1;
+	SQLLEN buflen = 1;
+	size_t elem = 1;
+	SQLRETURN r;
+
+	bc->type = FOLIO_COL_NULL;
+	for (size_t i = 0; i < count; i++) {
+		const folio_value *v = &rows[(first + i) * (size_t)n_cols + (size_t)k];
+		if (v->type == FOLIO_COL_NULL)
+			continue;
+		if (bc->type != FOLIO_COL_NULL && v->type != bc->type)
+			return folio_error_set(FOLIO_EINVALID,
+					       "odbc: bulk insert: column %s holds values of "
+					       "two types",
+					       col);
+		bc->type = v->type;
+	}
+	switch (bc->type) {
+	case FOLIO_COL_INT:
+		ctype = SQL_C_SBIGINT;
+		sqltype = SQL_BIGINT;
+		size = 19;
+		elem = sizeof(int64_t);
+		buflen = (SQLLEN)elem;
+		break;
+	case FOLIO_COL_DOUBLE:
+		ctype = SQL_C_DOUBLE;
+		sqltype = SQL_DOUBLE;
+		size = 15;
+		elem = sizeof(double);
+		buflen = (SQLLEN)elem;
+		break;
+	case FOLIO_COL_TEXT:
+		elem = width;
+		buflen = (SQLLEN)width;
+		size = width > 1 ? (SQLULEN)(width - 1) : 1;
+		sqltype = width - 1 > VARCHAR_BIND_MAX ? SQL_LONGVARCHAR : SQL_VARCHAR;
+		break;
+	case FOLIO_COL_NULL:
+		break;
+	default:
+		return folio_error_set(FOLIO_EINVALID,
+				       "odbc: bulk insert takes no value of type %d (column %s)",
+				       (int)bc->type, col);
+	}
+	bc->width = elem;
+	bc->data = malloc(count * elem);
+	bc->ind = malloc(count * sizeof(SQLLEN));
+	if (!bc->data || !bc->ind)
+		return oom();
+	for (size_t i = 0; i < count; i++) {
+		const folio_value *v = &rows[(first + i) * (size_t)n_cols + (size_t)k];
+		char *slot = (char *)bc->data + i * elem;
+
+		if (v->type == FOLIO_COL_NULL) {
+			bc->ind[i] = SQL_NULL_DATA;
+			continue;
+		}
+		if (bc->type == FOLIO_COL_INT) {
+			memcpy(slot, &v->i, sizeof(v->i));
+			bc->ind[i] = 0;
+		} else if (bc->type == FOLIO_COL_DOUBLE) {
+			memcpy(slot, &v->d, sizeof(v->d));
+			bc->ind[i] = 0;
+		} else {
+			if (v->len)
+				memcpy(slot, v->p, v->len);
+			slot[v->len] = 0;
+			bc->ind[i] = (SQLLEN)v->len;
+		}
+	}
+	r = SQLBindParameter(c->bulk_h, (SQLUSMALLINT)(k + 1), SQL_PARAM_INPUT, ctype, sqltype,
+			     size, 0, bc->data, buflen, bc->ind);
+	if (!SQL_SUCCEEDED(r))
+		return fail(c, SQL_HANDLE_STMT, c->bulk_h, c->bulk_sql);
+	return 0;
+}
+
+/* Runs the statement for rows [first, first + count) with arrays of that many. */
+static int bulk_run(folio_conn *c, const char *const *cols, int n_cols,
+		    const folio_value *rows, size_t first, size_t count, const size_t *widths)
+{
+	bulk_col *bc = calloc((size_t)n_cols, sizeof(*bc));
+	SQLUSMALLINT *status = calloc(count, sizeof(*status));
+	SQLULEN processed = 0;
+	SQLRETURN r;
+	int code = 0;
+
+	if (!bc || !status) {
+		code = oom();
+		goto out;
+	}
+	SQLFreeStmt(c->bulk_h, SQL_RESET_PARAMS);
+	for (int k = 0; code == 0 && k < n_cols; k++)
+		code = bulk_bind(c, &bc[k], k, cols[k], rows, n_cols, first, count, widths[k]);
+	if (code < 0)
+		goto out;
+	if (c->bulk_arrays) {
+		r = SQLSetStmtAttr(c->bulk_h, SQL_ATTR_PARAM_BIND_TYPE,
+				   (SQLPOINTER)(uintptr_t)SQL_PARAM_BIND_BY_COLUMN, 0);
+		if (SQL_SUCCEEDED(r))
+			r = SQLSetStmtAttr(c->bulk_h, SQL_ATTR_PARAMSET_SIZE,
+					   (SQLPOINTER)(uintptr_t)count, 0);
+		if (SQL_SUCCEEDED(r))
+			r = SQLSetStmtAttr(c->bulk_h, SQL_ATTR_PARAM_STATUS_PTR, status, 0);
+		if (SQL_SUCCEEDED(r))
+			r = SQLSetStmtAttr(c->bulk_h, SQL_ATTR_PARAMS_PROCESSED_PTR, &processed, 0);
+		if (!SQL_SUCCEEDED(r)) {
+			code = fail(c, SQL_HANDLE_STMT, c->bulk_h, c->bulk_sql);
+			goto out;
+		}
+	}
+	r = SQLExecute(c->bulk_h);
+	if (!SQL_SUCCEEDED(r)) {
+		code = fail(c, SQL_HANDLE_STMT, c->bulk_h, c->bulk_sql);
+		goto out;
+	}
+	if (c->bulk_arrays) {
+		/* With info: some rows may have failed; each row's status says. */
+		for (size_t i = 0; i < count; i++) {
+			if (status[i] == SQL_PARAM_ERROR) {
+				code = fail(c, SQL_HANDLE_STMT, c->bulk_h, c->bulk_sql);
+				goto out;
+			}
+		}
+		if (processed != count) {
+			char snip[SQL_SNIPPET_MAX];
+
+			snippet(snip, sizeof(snip), c->bulk_sql);
+			code = folio_error_set(FOLIO_ERROR,
+					       "odbc: the driver ran %lu of %zu rows of a "
+					       "parameter array in: %s",
+					       (unsigned long)processed, count, snip);
+		}
+	}
+out:
+	SQLFreeStmt(c->bulk_h, SQL_CLOSE);
+	bulk_cols_free(bc, n_cols);
+	free(status);
+	return code;
+}
+
+/* "INSERT INTO table (a, b) VALUES (?, ?), (?, ?)": n_groups rows of VALUES, malloc'ed. */
+static char *bulk_sql(const char *table, const char *const *cols, int n_cols, size_t n_groups)
+{
+	size_t n = strlen(table) + 32 + n_groups * (4 + 3 * (size_t)n_cols);
+	char *sql, *o;
+
+	for (int k = 0; k < n_cols; k++)
+		n += strlen(cols[k]) + 2;
+	sql = malloc(n);
+	if (!sql)
+		return NULL;
+	o = sql + sprintf(sql, "INSERT INTO %s (", table);
+	for (int k = 0; k < n_cols; k++)
+		o += sprintf(o, "%s%s", k ? ", " : "", cols[k]);
+	o += sprintf(o, ") VALUES ");
+	for (size_t g = 0; g < n_groups; g++) {
+		o += sprintf(o, "%s(", g ? ", " : "");
+		for (int k = 0; k < n_cols; k++)
+			o += sprintf(o, "%s?", k ? ", " : "");
+		*o++ = ')';
+	}
+	*o = 0;
+	return sql;
+}
+
+/* Binds parameter `p` to a value where it is (it lives through the SQLExecute). */
+static int bind_value_at(folio_conn *c, int p, const folio_value *v, SQLLEN *ind)
+{
+	SQLSMALLINT ctype = SQL_C_CHAR, sqltype = SQL_VARCHAR;
+	SQLPOINTER data = NULL;
+	SQLULEN size = 1;
+	SQLLEN buflen = 0;
+	SQLRETURN r;
+
+	switch (v->type) {
+	case FOLIO_COL_NULL:
+		*ind = SQL_NULL_DATA;
+		break;
+	case FOLIO_COL_INT:
+		ctype = SQL_C_SBIGINT;
+		sqltype = SQL_BIGINT;
+		size = 19;
+		data = (SQLPOINTER)&v->i;
+		buflen = sizeof(v->i);
+		*ind = 0;
+		break;
+	case FOLIO_COL_DOUBLE:
+		ctype = SQL_C_DOUBLE;
+		sqltype = SQL_DOUBLE;
+		size = 15;
+		data = (SQLPOINTER)&v->d;
+		buflen = sizeof(v->d);
+		*ind = 0;
+		break;
+	case FOLIO_COL_TEXT:
+		sqltype = v->len > VARCHAR_BIND_MAX ? SQL_LONGVARCHAR : SQL_VARCHAR;
+		size = v->len > 0 ? (SQLULEN)v->len : 1;
+		data = (SQLPOINTER)(v->p ? v->p : "");
+		buflen = (SQLLEN)v->len;
+		*ind = (SQLLEN)v->len;
+		break;
+	default:
+		return folio_error_set(FOLIO_EINVALID,
+				       "odbc: bulk insert takes no value of type %d", (int)v->type);
+	}
+	r = SQLBindParameter(c->bulk_h, (SQLUSMALLINT)p, SQL_PARAM_INPUT, ctype, sqltype, size, 0,
+			     data, buflen, ind);
+	if (!SQL_SUCCEEDED(r))
+		return fail(c, SQL_HANDLE_STMT, c->bulk_h, c->bulk_sql);
+	return 0;
+}
+
+/* The PostgreSQL way (see above): rows of VALUES, BULK_PG_ROWS at a time. */
+static int bulk_values(folio_conn *c, const char *table, const char *const *cols, int n_cols,
+		       const folio_value *rows, size_t n_rows)
+{
+	size_t per = BULK_PG_PARAMS / (size_t)n_cols, first = 0;
+	SQLLEN *ind = NULL;
+	int code = 0;
+
+	if (per > BULK_PG_ROWS)
+		per = BULK_PG_ROWS;
+	if (per == 0)
+		per = 1;
+	ind = malloc(per * (size_t)n_cols * sizeof(*ind));
+	if (!ind)
+		return oom();
+	while (code == 0 && first < n_rows) {
+		size_t count = n_rows - first < per ? n_rows - first : per;
+		size_t n = count * (size_t)n_cols;
+		char *sql = bulk_sql(table, cols, n_cols, count);
+		SQLRETURN r;
+
+		code = sql ? bulk_prepare(c, sql) : oom();
+		free(sql);
+		if (code == 0)
+			SQLFreeStmt(c->bulk_h, SQL_RESET_PARAMS);
+		for (size_t i = 0; code == 0 && i < n; i++) {
+			const folio_value *v = &rows[first * (size_t)n_cols + i];
+			code = bind_value_at(c, (int)i + 1, v, &ind[i]);
+		}
+		if (code == 0) {
+			r = SQLExecute(c->bulk_h);
+			if (!SQL_SUCCEEDED(r))
+				code = fail(c, SQL_HANDLE_STMT, c->bulk_h, c->bulk_sql);
+			SQLFreeStmt(c->bulk_h, SQL_CLOSE);
+		}
+		first += count;
+	}
+	free(ind);
+	return code;
+}
+
+static int od_bulk_insert(folio_conn *c, const char *table, const char *const *cols, int n_cols,
+			  const folio_value *rows, size_t n_rows)
+{
+	size_t first = 0, max;
+	size_t *widths = NULL;
+	char *sql;
+	int code;
+
+	if (n_rows == 0 || n_cols <= 0)
+		return 0;
+	if (c->dialect == D_POSTGRESQL)
+		return bulk_values(c, table, cols, n_cols, rows, n_rows);
+	sql = bulk_sql(table, cols, n_cols, 1);
+	widths = calloc((size_t)n_cols, sizeof(*widths));
+	if (!sql || !widths) {
+		free(sql);
+		free(widths);
+		return oom();
+	}
+	code = bulk_prepare(c, sql);
+	free(sql);
+	max = code == 0 && bulk_arrays(c) ? BULK_ROWS_MAX : 1;
+	while (code == 0 && first < n_rows) {
+		size_t count = bulk_group(rows, n_cols, first, n_rows, max, widths);
+
+		code = bulk_run(c, cols, n_cols, rows, first, count, widths);
+		first += count;
+	}
+	free(widths);
+	return code;
+}
+
 static int od_ping(folio_conn *conn)
 {
 	if (conn_dead(conn))
@@ -1639,4 +2056,6 @@ const folio_driver folio_odbc_driver = {
 	.rollback = od_rollback,
 	.ping = od_ping,
 	.last_insert_id = NULL,
+	.bulk_insert = od_bulk_insert,
+	.bulk_wait = NULL,
 };

@@ -20,12 +20,10 @@
 #include <libpq-fe.h>
 
 #include "pg_driver.h"
+#include "pg_internal.h"
 
 /* Room for the SQL quoted in an error line; the rest is cut. */
 #define SQL_SNIPPET_MAX 160
-
-/* Room for a libpq or server message in an error line. */
-#define MSG_MAX 400
 
 /* Finalized statements are deallocated on the server this many at a time. */
 #define DISCARD_BATCH 32
@@ -46,19 +44,6 @@
 #define OID_FLOAT4 700
 #define OID_FLOAT8 701
 #define OID_NUMERIC 1700
-
-struct folio_conn {
-	PGconn *pg;
-	char *where;          /* the URL without its password, for error lines */
-	unsigned long long next_name;
-	int64_t changes;
-	int refs;             /* 1 for the connection, 1 per statement */
-	char *discard;        /* "DEALLOCATE s1;DEALLOCATE s2;" not sent yet */
-	size_t discard_len;
-	size_t discard_cap;
-	int discard_n;
-	char goodbye[MSG_MAX]; /* the server's last FATAL message, read as a notice */
-};
 
 typedef struct param {
 	char num[32]; /* an integer or a double, as text */
@@ -228,6 +213,11 @@ static int fail_res(folio_conn *c, const PGresult *res, const char *sql)
 		one_line(snip, sizeof(snip), sql);
 	return folio_error_set(code, "postgresql: %s%s%s%s", msg, tag, sql ? " in: " : "",
 			       snip);
+}
+
+int folio_pg__fail(folio_conn *c, const PGresult *res, const char *sql)
+{
+	return fail_res(c, res, sql);
 }
 
 static int oom(void)
@@ -516,6 +506,10 @@ static void conn_unref(folio_conn *c)
 		PQfinish(c->pg);
 	free(c->where);
 	free(c->discard);
+	free(c->copy_sql);
+	free(c->copy_buf);
+	free(c->types_key);
+	free(c->copy_oids);
 	free(c);
 }
 
@@ -664,18 +658,27 @@ static void note_changes(folio_conn *c, PGresult *res)
 }
 
 /* The connection is gone: nothing can be sent. */
-static int fail_closed(const char *what)
+int folio_pg__closed(const char *what)
 {
 	return folio_error_set(FOLIO_EIO, "postgresql: the connection is closed (%s)", what);
+}
+
+static int fail_closed(const char *what)
+{
+	return folio_pg__closed(what);
 }
 
 static int pg_exec(folio_conn *conn, const char *sql)
 {
 	PGresult *res;
-	int code = 0;
+	int code;
 
 	if (!conn->pg)
 		return fail_closed(sql);
+	/* A rollback (to a savepoint) undoes a pending COPY whatever its answer. */
+	code = folio_pg__copy_settle(conn, strncasecmp(sql, "ROLLBACK", 8) != 0);
+	if (code < 0)
+		return code;
 	res = PQexec(conn->pg, sql);
 	switch (PQresultStatus(res)) {
 	case PGRES_COMMAND_OK:
@@ -868,6 +871,9 @@ static int pg_prepare(folio_stmt **out, folio_conn *conn, const char *sql)
 	*out = NULL;
 	if (!conn->pg)
 		return fail_closed(sql);
+	code = folio_pg__copy_settle(conn, 1);
+	if (code < 0)
+		return code;
 	code = folio_pg__rewrite(&text, &n, &has_statement, sql);
 	if (code < 0)
 		goto out;
@@ -1108,6 +1114,9 @@ static int run(folio_stmt *s)
 	if (!c->pg)
 		return fail_closed(s->sql);
 	clear_result(s);
+	code = folio_pg__copy_settle(c, 1);
+	if (code < 0)
+		return code;
 	s->res = PQexecPrepared(c->pg, s->name, s->n_params, s->values, s->lengths, s->formats,
 				0);
 	switch (PQresultStatus(s->res)) {
@@ -1156,7 +1165,7 @@ static int pg_column_count(folio_stmt *stmt)
 	PGresult *res;
 
 	/* Before the first run: ask the server once what the statement returns. */
-	if (stmt->n_cols < 0 && stmt->conn->pg) {
+	if (stmt->n_cols < 0 && stmt->conn->pg && folio_pg__copy_settle(stmt->conn, 1) == 0) {
 		res = PQdescribePrepared(stmt->conn->pg, stmt->name);
 		if (PQresultStatus(res) == PGRES_COMMAND_OK)
 			stmt->n_cols = PQnfields(res);
@@ -1341,10 +1350,14 @@ static int64_t pg_changes(folio_conn *conn)
 static int pg_begin(folio_conn *conn, int write)
 {
 	PGTransactionStatusType ts;
+	int code;
 
 	/* READ COMMITTED: folio serializes the writers of a database on its counter row. */
 	if (!conn->pg)
 		return fail_closed("BEGIN");
+	code = folio_pg__copy_settle(conn, 1);
+	if (code < 0)
+		return code;
 	ts = PQtransactionStatus(conn->pg);
 	if (ts == PQTRANS_INTRANS || ts == PQTRANS_INERROR)
 		return folio_error_set(FOLIO_ERROR,
@@ -1359,6 +1372,10 @@ static int pg_commit(folio_conn *conn)
 
 	if (!conn->pg)
 		return fail_closed("COMMIT");
+	/* The COPY's error is the commit's: the server would roll back anyway. */
+	code = folio_pg__copy_settle(conn, 1);
+	if (code < 0)
+		return code;
 	if (PQtransactionStatus(conn->pg) == PQTRANS_IDLE)
 		return folio_error_set(FOLIO_ERROR, "postgresql: COMMIT with no transaction open");
 	res = PQexec(conn->pg, "COMMIT");
@@ -1379,6 +1396,7 @@ static int pg_rollback(folio_conn *conn)
 
 	if (!conn->pg)
 		return fail_closed("ROLLBACK");
+	folio_pg__copy_settle(conn, 0);
 	ts = PQtransactionStatus(conn->pg);
 	if (ts == PQTRANS_IDLE)
 		return 0; /* cleanup paths roll back whatever is open */
@@ -1471,4 +1489,6 @@ const folio_driver folio_pg_driver = {
 	.rollback = pg_rollback,
 	.ping = pg_ping,
 	.last_insert_id = NULL,
+	.bulk_insert = folio_pg__bulk_insert,
+	.bulk_wait = folio_pg__bulk_wait,
 };

@@ -10,6 +10,8 @@
 #include "folio/doc.h"
 #include "folio/batch.h"
 #include "folio/changes.h"
+#include "folio/query.h"
+#include "folio/security.h"
 
 #define FOLIO_VERSION_STRING "0.1.0"
 

@@ -56,7 +56,7 @@ const char *folio_server_dialect(const folio_server *srv);
 int folio_server_schema_version(const folio_server *srv);
 
 /* The layout version this build of folio writes. */
-#define FOLIO_SCHEMA_VERSION 1
+#define FOLIO_SCHEMA_VERSION 2
 
 #ifdef __cplusplus
 }

@@ -11,10 +11,13 @@ extern "C" {
 typedef struct folio_session folio_session;
 
 /*
- * Opens a Session on `srv` for the user `user` (NULL or "" for anonymous).
- * Authentication comes with the security layer; until then the name is
- * trusted as given and recorded as cuser/muser. `reserved` must be NULL.
- * A Session is used by one thread at a time.
+ * Opens a Session on `srv` for the user `user` (NULL, "" or "anonymous" for
+ * anonymous). The application vouches for the name (it authenticated the
+ * user itself): a trusted Session, subject to the ACLs with the user's groups
+ * from the directories, read on first use (folio/security.h has logins with
+ * a password and the administrator's Session). The name is recorded as
+ * cuser/muser. `reserved` must be NULL. A Session is used by one thread at a
+ * time.
  *
  * Returns 0 and the Session in *out, or FOLIO_EINVALID for a bad user name.
  */

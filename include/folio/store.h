@@ -62,6 +62,32 @@ const char *folio_store_options(const folio_store *st);
  */
 int folio_store_set_options(folio_store *st, const char *options_json);
 
+/*
+ * Progress of a long operation: `done` of `total` items so far (total may be
+ * 0 when unknown). Called now and then, from the calling thread.
+ */
+typedef void (*folio_progress_fn)(int64_t done, int64_t total, void *payload);
+
+/*
+ * The same, calling `progress` while it reindexes: when the fields or the
+ * full-text flag change, every document of the store is indexed again (its
+ * extracted values and words), in the same transaction as the change.
+ */
+int folio_store_set_options_progress(folio_store *st, const char *options_json,
+				     folio_progress_fn progress, void *payload);
+
+/*
+ * Adds an extracted field, or replaces the one of the same name:
+ * {"name": N, "path": "a.b", "type": "string"|"number"|"boolean"|"date",
+ * "multiple": false}. Reindexes the store. Returns 0, FOLIO_EINVALID.
+ */
+int folio_store_field_add(folio_store *st, const char *field_json, folio_progress_fn progress,
+			  void *payload);
+
+/* Removes an extracted field and reindexes. Returns 0, FOLIO_ENOTFOUND. */
+int folio_store_field_remove(folio_store *st, const char *name, folio_progress_fn progress,
+			     void *payload);
+
 const char *folio_store_name(const folio_store *st);     /* borrowed */
 const char *folio_store_db_name(const folio_store *st);  /* borrowed */
 folio_session *folio_store_session(const folio_store *st);

@@ -26,11 +26,12 @@ enum fault_method {
 	F_BEGIN,
 	F_COMMIT,
 	F_ROLLBACK,
+	F_BULK,
 	F_COUNT
 };
 
 static const char *const method_names[F_COUNT] = {
-	"connect", "exec", "prepare", "reset", "bind", "step", "begin", "commit", "rollback"
+	"connect", "exec", "prepare", "reset", "bind", "step", "begin", "commit", "rollback", "bulk"
 };
 
 typedef struct fault {
@@ -97,6 +98,8 @@ void folio_fake_reset(void)
 	atomic_store(&counts.begin, 0);
 	atomic_store(&counts.commit, 0);
 	atomic_store(&counts.rollback, 0);
+	atomic_store(&counts.bulk, 0);
+	atomic_store(&counts.bulk_rows, 0);
 	atomic_store(&counts.faults, 0);
 }
 
@@ -319,6 +322,70 @@ static int fk_rollback(folio_conn *conn)
 	return rc < 0 ? rc : INNER->rollback(conn);
 }
 
+/* Writes rows [0, n) of a bulk insert with one prepared INSERT through SQLite. */
+static int bulk_rows(folio_conn *conn, const char *table, const char *const *cols, int n_cols,
+		     const folio_value *rows, size_t n)
+{
+	char sql[4096];
+	size_t o;
+	folio_stmt *st = NULL;
+	int rc;
+
+	o = (size_t)snprintf(sql, sizeof(sql), "INSERT INTO %s (", table);
+	for (int k = 0; k < n_cols && o < sizeof(sql); k++)
+		o += (size_t)snprintf(sql + o, sizeof(sql) - o, "%s%s", k ? ", " : "", cols[k]);
+	for (int k = 0; k < n_cols && o < sizeof(sql); k++)
+		o += (size_t)snprintf(sql + o, sizeof(sql) - o, "%s?", k ? ", " : ") VALUES (");
+	if (o + 2 >= sizeof(sql))
+		return folio_error_set(FOLIO_ETOOBIG, "fake: bulk statement too long");
+	strcpy(sql + o, ")");
+	rc = INNER->prepare(&st, conn, sql);
+	for (size_t r = 0; rc == 0 && r < n; r++) {
+		for (int k = 0; rc == 0 && k < n_cols; k++) {
+			const folio_value *v = &rows[r * (size_t)n_cols + (size_t)k];
+			switch (v->type) {
+			case FOLIO_COL_INT:
+				rc = INNER->bind_int64(st, k + 1, v->i);
+				break;
+			case FOLIO_COL_DOUBLE:
+				rc = INNER->bind_double(st, k + 1, v->d);
+				break;
+			case FOLIO_COL_TEXT:
+				rc = INNER->bind_text(st, k + 1, v->p, v->len);
+				break;
+			default:
+				rc = INNER->bind_null(st, k + 1);
+				break;
+			}
+		}
+		if (rc == 0)
+			rc = INNER->step(st);
+		if (rc == FOLIO_DONE)
+			rc = INNER->reset(st);
+		atomic_fetch_add(&counts.bulk_rows, rc == 0);
+	}
+	if (st)
+		INNER->finalize(st);
+	return rc;
+}
+
+static int fk_bulk_insert(folio_conn *conn, const char *table, const char *const *cols,
+			  int n_cols, const folio_value *rows, size_t n_rows)
+{
+	int rc;
+
+	count(&counts.bulk);
+	rc = injected(F_BULK);
+	if (rc < 0) {
+		/* Cut short: half of the rows are in, as a failed bulk insert can leave them. */
+		char msg[256];
+		snprintf(msg, sizeof(msg), "%s", folio_error_last());
+		bulk_rows(conn, table, cols, n_cols, rows, n_rows / 2);
+		return folio_error_set(rc, "%s", msg);
+	}
+	return bulk_rows(conn, table, cols, n_cols, rows, n_rows);
+}
+
 const folio_driver folio_fake_driver = {
 	.version = FOLIO_DRIVER_VERSION,
 	.name = "fake",
@@ -349,13 +416,51 @@ const folio_driver folio_fake_driver = {
 	.ping = NULL,
 };
 
-int folio_fake_register(void)
-{
-	int rc = folio_driver_register(&folio_fake_driver);
+const folio_driver folio_fake_bulk_driver = {
+	.version = FOLIO_DRIVER_VERSION,
+	.name = "fakebulk",
+	.scheme = "fakebulk",
+	.connect = fk_connect,
+	.disconnect = fk_disconnect,
+	.dialect = fk_dialect,
+	.exec = fk_exec,
+	.prepare = fk_prepare,
+	.finalize = fk_finalize,
+	.reset = fk_reset,
+	.bind_null = fk_bind_null,
+	.bind_int64 = fk_bind_int64,
+	.bind_double = fk_bind_double,
+	.bind_text = fk_bind_text,
+	.bind_blob = fk_bind_blob,
+	.step = fk_step,
+	.column_count = fk_column_count,
+	.column_type = fk_column_type,
+	.column_int64 = fk_column_int64,
+	.column_double = fk_column_double,
+	.column_text = fk_column_text,
+	.column_blob = fk_column_blob,
+	.changes = fk_changes,
+	.begin = fk_begin,
+	.commit = fk_commit,
+	.rollback = fk_rollback,
+	.ping = NULL,
+	.bulk_insert = fk_bulk_insert,
+};
 
-	if (rc == FOLIO_EEXISTS && folio_driver__find("fake:") == &folio_fake_driver) {
+static int register_one(const folio_driver *d, const char *probe)
+{
+	int rc = folio_driver_register(d);
+
+	if (rc == FOLIO_EEXISTS && folio_driver__find(probe) == d) {
 		folio_error_clear();
 		return 0;
 	}
 	return rc;
+}
+
+int folio_fake_register(void)
+{
+	int rc = register_one(&folio_fake_driver, "fake:");
+
+	return rc ? rc : register_one(&folio_fake_bulk_driver, "fakebulk:");
 }

@@ -10,6 +10,12 @@
  *	... open a Server on "fake:/tmp/x.db", save a document: the save fails ...
  *	assert_int_equal(folio_fake_counts()->rollback, 1);
  */
+/*
+ * The same with a bulk path, scheme "fakebulk": bulk_insert (sys/driver.h)
+ * writes the rows one prepared INSERT at a time through SQLite, so that the
+ * core's bulk path runs on SQLite too; an injected failure of "bulk" writes
+ * the first half of the rows and then fails, as a bulk insert cut short.
+ */
 #ifndef FOLIO_TEST_FAKE_DRIVER_H
 #define FOLIO_TEST_FAKE_DRIVER_H
 
@@ -35,12 +41,15 @@ struct folio_fake_counts {
 	_Atomic long begin;
 	_Atomic long commit;
 	_Atomic long rollback;
+	_Atomic long bulk;   /* bulk_insert calls (fakebulk) */
+	_Atomic long bulk_rows;
 	_Atomic long faults; /* injected failures returned */
 };
 
 extern const folio_driver folio_fake_driver;
+extern const folio_driver folio_fake_bulk_driver;
 
-/* Registers the fake driver; a second call does nothing. Returns 0 or an error. */
+/* Registers both fake drivers; a second call does nothing. Returns 0 or an error. */
 int folio_fake_register(void);
 
 /* The counters (borrowed, static). */
@@ -53,7 +62,8 @@ void folio_fake_reset(void);
  * Makes the n-th next call (n >= 1; 1 is the very next) of `method` fail
  * with `code`, once, without reaching SQLite: the call has no effect, as if
  * the connection dropped before it. `method` is one of "connect", "exec",
- * "prepare", "reset", "bind", "step", "begin", "commit", "rollback"; a
+ * "prepare", "reset", "bind", "step", "begin", "commit", "rollback", "bulk"
+ * (which writes half of its rows first); a
  * second call for the same method replaces the pending fault. The error
  * detail reads "fake: injected failure of METHOD".
  */

@@ -3,8 +3,12 @@
  *
  * A driver is a versioned table of function pointers (the shape of SQLite's
  * VFS and libgit2's ODB backends). Fields are only ever appended; a driver
- * sets `version` to the FOLIO_DRIVER_VERSION it was written for. Methods
- * marked optional may be NULL and the core checks before calling them.
+ * sets `version` to the FOLIO_DRIVER_VERSION it was written for, and the
+ * core reads the fields of a later version only from drivers that say so
+ * (a table written for version 1 ends at last_insert_id). Methods marked
+ * optional may be NULL and the core checks before calling them.
+ *
+ * Versions: 1, the first; 2 added bulk_insert and bulk_wait.
  *
  * SQL reaching a driver is written by folio's dialects with `?` placeholders
  * numbered from 1 in order; a driver whose engine wants another spelling
@@ -30,7 +34,7 @@
 extern "C" {
 #endif
 
-#define FOLIO_DRIVER_VERSION 1
+#define FOLIO_DRIVER_VERSION 2
 
 /* step() results */
 #define FOLIO_ROW 1
@@ -43,6 +47,18 @@ typedef enum folio_coltype {
 	FOLIO_COL_TEXT = 3,
 	FOLIO_COL_BLOB = 4
 } folio_coltype;
+
+/*
+ * A value of a row given to bulk_insert: `type` says which member holds it.
+ * FOLIO_COL_NULL has none; FOLIO_COL_BLOB is not taken.
+ */
+typedef struct folio_value {
+	folio_coltype type;
+	int64_t i;      /* FOLIO_COL_INT */
+	double d;       /* FOLIO_COL_DOUBLE */
+	const char *p;  /* FOLIO_COL_TEXT: UTF-8, no NUL byte, `len` bytes */
+	size_t len;
+} folio_value;
 
 /* A connection and a prepared statement, defined by each driver. */
 typedef struct folio_conn folio_conn;
@@ -116,6 +132,40 @@ typedef struct folio_driver {
 	 * INSERT ... RETURNING or reads the key back.
 	 */
 	int64_t (*last_insert_id)(folio_conn *conn);
+
+	/* ---- version 2 ---- */
+
+	/*
+	 * Optional: writes n_rows rows into `table` by the engine's bulk path
+	 * (COPY on PostgreSQL, parameter arrays on ODBC), inside the open
+	 * transaction. `cols` names the n_cols columns; `rows` holds n_rows *
+	 * n_cols values, row after row, each column's values of one type or
+	 * NULL. Table and column names are folio's own (checked names, no
+	 * quoting needed). Values are read during the call only. No key is
+	 * reported back: a caller that needs the keys gives them itself.
+	 *
+	 * Returns 0 when the rows are written or, where bulk_wait is not NULL,
+	 * when they are handed to the engine: the engine's answer (a unique
+	 * violation, FOLIO_EEXISTS, for one) then comes from bulk_wait, or from
+	 * the next call on `conn` that reaches the engine (commit at the
+	 * latest), so the caller can prepare the next rows meanwhile; that
+	 * answer covers every bulk_insert since the last other call that
+	 * reached the engine (PostgreSQL sends them as one COPY). rollback
+	 * discards it. On an error some rows may be written and (PostgreSQL)
+	 * the transaction may take no more statements: the caller rolls back,
+	 * to a savepoint taken before those calls or the whole transaction.
+	 *
+	 * NULL where the engine has nothing faster than prepared statements in
+	 * one transaction (SQLite).
+	 */
+	int (*bulk_insert)(folio_conn *conn, const char *table, const char *const *cols,
+			   int n_cols, const folio_value *rows, size_t n_rows);
+	/*
+	 * Optional: waits for the engine's answer to the last bulk_insert on
+	 * `conn`; 0, at once when there is none pending, or its error. NULL
+	 * where bulk_insert always waits.
+	 */
+	int (*bulk_wait)(folio_conn *conn);
 } folio_driver;
 
 /*
