@@ -70,6 +70,7 @@ struct folio_cursor {
 	level *levels;
 	int n_levels;
 	char *out;
+	folio_buf outbuf; /* the current row's JSON, reused from row to row */
 	char unid[FOLIO_UNID_MAX + 1];
 	int indent;
 	json_object *agg_rows;
@@ -78,9 +79,7 @@ struct folio_cursor {
 
 static void row_free(row *r)
 {
-	free(r->json);
-	free(r->meta);
-	free(r->unid);
+	free(r->json); /* one allocation: json, meta and unid */
 	memset(r, 0, sizeof(*r));
 }
 
@@ -104,13 +103,13 @@ static int row_take(row *r, folio_q *q, int guarded)
 	r->rk = guarded ? (int)folio_q__col_int(q, 5) : 1;
 	if (!t || !m || !u)
 		return folio_error_set(FOLIO_ERROR, "a document row without body or metadata");
-	r->json = malloc(r->jlen + 1);
-	r->meta = malloc(r->mlen + 1);
-	r->unid = malloc(ul + 1);
-	if (!r->json || !r->meta || !r->unid) {
+	r->json = malloc(r->jlen + r->mlen + ul + 3);
+	if (!r->json) {
 		row_free(r);
 		return folio_error__oom();
 	}
+	r->meta = r->json + r->jlen + 1;
+	r->unid = r->meta + r->mlen + 1;
 	memcpy(r->json, t, r->jlen);
 	r->json[r->jlen] = 0;
 	memcpy(r->meta, m, r->mlen);
@@ -144,6 +143,7 @@ int folio_cursor_open(folio_cursor **out, folio_store *st)
 	folio_qsql__init(&c->head);
 	folio_qsql__init(&c->order_sql);
 	folio_qsql__init(&c->sec);
+	folio_buf__init(&c->outbuf, 0);
 	*out = c;
 	return 0;
 }
@@ -189,6 +189,7 @@ void folio_cursor_free(folio_cursor *c)
 	folio_qsql__free(&c->order_sql);
 	folio_qsql__free(&c->sec);
 	free(c->out);
+	folio_buf__free(&c->outbuf);
 	json_object_put(c->agg_rows);
 	if (c->own_store)
 		folio_store_free(c->st);
@@ -973,43 +974,45 @@ static json_object *meta_value(folio_doc *doc, const char *path)
 	return v ? json_object_new_string(v) : NULL;
 }
 
-/* The output of one document row: the document, or its projection. */
+/* The output of one document row, into c->outbuf: the document, or its projection. */
 static int render(folio_cursor *c, row *r)
 {
-	folio_doc *doc = NULL;
-	int rc = folio_doc__from_row(&doc, c->st, r->unid, r->docid, r->seq, r->json, r->jlen,
-				     r->meta, r->mlen);
-	if (rc < 0)
-		return rc;
-	free(c->out);
-	c->out = NULL;
+	folio_doc doc;
+	int rc = 0;
+
 	snprintf(c->unid, sizeof(c->unid), "%s", r->unid);
+	folio_buf__reset(&c->outbuf);
 	if (!c->extract) {
-		rc = folio_doc_to_json(&c->out, doc, 0);
+		/* the row's own strings, split in place: no copy (the row is not read again) */
+		char *meta = r->meta;
+		folio_doc__view(&doc, c->st, r->unid, r->docid, r->seq, r->json, meta);
+		rc = folio_doc__json_into(&c->outbuf, &doc, 0);
+
 	} else {
 		json_object *o = json_object_new_object(), *body = NULL;
-		rc = o ? folio_json__parse(&body, r->json, r->jlen, (size_t)-1 / 2, 1000) : folio_error__oom();
+		folio_doc *full = NULL;
+		rc = o ? folio_json__parse(&body, r->json, r->jlen, (size_t)-1 / 2, 1000)
+		       : folio_error__oom();
+		rc = rc ? rc : folio_doc__from_row(&full, c->st, r->unid, r->docid, r->seq, r->json,
+						   r->jlen, r->meta, r->mlen);
 		if (rc == 0)
 			json_object_object_add(o, "_unid", json_object_new_string(r->unid));
 		if (rc == 0) {
 			json_object_object_foreach(c->extract, k, pv)
 			{
 				const char *path = json_object_get_string(pv);
-				json_object *v = path[0] == '_' ? meta_value(doc, path) : NULL;
-				if (!v && path[0] != '_')
-					v = json_object_get(folio_json__path_get(body, path));
-				else if (!v)
+				json_object *v = path[0] == '_' ? meta_value(full, path) : NULL;
+				if (!v)
 					v = json_object_get(folio_json__path_get(body, path));
 				json_object_object_add(o, k, v);
 			}
-			c->out = folio__strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
-			if (!c->out)
-				rc = FOLIO_ENOMEM;
+			rc = folio_buf__adds(&c->outbuf,
+					     json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 		}
+		folio_doc_free(full);
 		json_object_put(body);
 		json_object_put(o);
 	}
-	folio_doc_free(doc);
 	return rc;
 }
 
@@ -1289,7 +1292,7 @@ int folio_cursor_next(folio_cursor *c, const char **json)
 				if (rc < 0)
 					return rc;
 			}
-			*json = c->out;
+			*json = c->outbuf.data;
 			return 1;
 		}
 		rows_clear(&lv->r);
@@ -1321,7 +1324,7 @@ int folio_cursor_next(folio_cursor *c, const char **json)
 			if (rc < 0)
 				return rc;
 		}
-		*json = c->out;
+		*json = c->outbuf.data;
 		return 1;
 	}
 	c->done = 1;

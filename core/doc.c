@@ -122,14 +122,29 @@ char *folio_doc__pack_meta(const folio_wres *r, const char *parent, const char *
 	return out;
 }
 
+/* Points the metadata fields into packed metadata `p`, splitting it in place. */
+static void split_meta(folio_doc *doc, char *p)
+{
+	char **dst[M_N] = {&doc->rev,	&doc->cdate,	  &doc->cuser,	 &doc->mdate, &doc->muser,
+			   &doc->parent, &doc->syncmaster, &doc->replica, &doc->revs};
+	int i = 0;
+
+	*dst[i++] = p;
+	for (; *p && i < M_N; p++)
+		if (*p == META_SEP) {
+			*p = 0;
+			*dst[i++] = p + 1;
+		}
+	for (int k = 0; k < M_N; k++)
+		if (*dst[k] && !**dst[k])
+			*dst[k] = NULL; /* an empty part: not set */
+}
+
 /* Copies a body and its packed metadata into one allocation (a load is the hot path). */
 static int fill_arena(folio_doc *doc, const char *text, size_t tlen, const char *meta,
 		      size_t mlen)
 {
-	char **dst[M_N] = {&doc->rev,	&doc->cdate,	  &doc->cuser,	 &doc->mdate, &doc->muser,
-			   &doc->parent, &doc->syncmaster, &doc->replica, &doc->revs};
 	char *p;
-	int i = 0;
 
 	doc->arena = malloc(tlen + mlen + 2);
 	if (!doc->arena)
@@ -141,16 +156,20 @@ static int fill_arena(folio_doc *doc, const char *text, size_t tlen, const char 
 	p = doc->arena + tlen + 1;
 	memcpy(p, meta, mlen);
 	p[mlen] = 0;
-	*dst[i++] = p;
-	for (; *p && i < M_N; p++)
-		if (*p == META_SEP) {
-			*p = 0;
-			*dst[i++] = p + 1;
-		}
-	for (int k = 0; k < M_N; k++)
-		if (*dst[k] && !**dst[k])
-			*dst[k] = NULL; /* an empty part: not set */
+	split_meta(doc, p);
 	return 0;
+}
+
+void folio_doc__view(folio_doc *doc, folio_store *st, const char *unid, int64_t docid,
+		     int64_t seq, char *text, char *meta)
+{
+	memset(doc, 0, sizeof(*doc));
+	doc->st = st;
+	snprintf(doc->unid, sizeof(doc->unid), "%s", unid);
+	doc->docid = docid;
+	doc->seq = seq;
+	doc->text = text;
+	split_meta(doc, meta);
 }
 
 static int take_row(folio_doc *doc, folio_q *q)
@@ -802,42 +821,39 @@ static int add_field(folio_buf *b, int *first, const char *key, const char *valu
 	return rc;
 }
 
-int folio_doc_to_json(char **out, const folio_doc *cdoc, unsigned flags)
+int folio_doc__json_into(folio_buf *out, const folio_doc *cdoc, unsigned flags)
 {
 	folio_doc *doc = (folio_doc *)cdoc;
-	folio_buf b;
+	folio_buf *bp = out;
 	const char *t = "{}";
 	size_t len = 2;
 	int rc = 0, first = 1, is_object;
 
-	*out = NULL;
-	if (flags & FOLIO_JSON_NO_META)
-		return folio_doc_get_json(out, doc);
 	if (doc->text || doc->body)
 		t = folio_doc__text(doc, &len);
 	is_object = t[0] == '{';
-	folio_buf__init(&b, 0);
-	rc = folio_buf__add(&b, "{", 1);
+	rc = folio_buf__reserve(bp, len + 320);
+	rc = rc ? rc : folio_buf__add(bp, "{", 1);
 	if (rc == 0)
-		rc = add_field(&b, &first, "_unid", doc->unid);
+		rc = add_field(bp, &first, "_unid", doc->unid);
 	if (rc == 0)
-		rc = add_field(&b, &first, "_rev", doc->rev);
+		rc = add_field(bp, &first, "_rev", doc->rev);
 	if (rc == 0)
-		rc = add_field(&b, &first, "_parentid", doc->parent);
+		rc = add_field(bp, &first, "_parentid", doc->parent);
 	if (rc == 0)
-		rc = add_field(&b, &first, "_syncmaster", doc->syncmaster);
+		rc = add_field(bp, &first, "_syncmaster", doc->syncmaster);
 	if (rc == 0)
-		rc = add_field(&b, &first, "_cdate", doc->cdate);
+		rc = add_field(bp, &first, "_cdate", doc->cdate);
 	if (rc == 0)
-		rc = add_field(&b, &first, "_cuser", doc->cuser);
+		rc = add_field(bp, &first, "_cuser", doc->cuser);
 	if (rc == 0)
-		rc = add_field(&b, &first, "_mdate", doc->mdate);
+		rc = add_field(bp, &first, "_mdate", doc->mdate);
 	if (rc == 0)
-		rc = add_field(&b, &first, "_muser", doc->muser);
+		rc = add_field(bp, &first, "_muser", doc->muser);
 	if (rc == 0 && (flags & FOLIO_JSON_REVISIONS) && doc->revs)
-		rc = folio_buf__addf(&b, ",\"_revisions\":%s", doc->revs);
+		rc = folio_buf__addf(bp, ",\"_revisions\":%s", doc->revs);
 	if (rc == 0 && (flags & FOLIO_JSON_SEQ) && doc->seq)
-		rc = folio_buf__addf(&b, ",\"_seq\":%lld", (long long)doc->seq);
+		rc = folio_buf__addf(bp, ",\"_seq\":%lld", (long long)doc->seq);
 	if (rc == 0) {
 		if (is_object) {
 			/* Splice the body's members in after the system fields. */
@@ -847,17 +863,30 @@ int folio_doc_to_json(char **out, const folio_doc *cdoc, unsigned flags)
 					*inner == '\r'))
 				inner++, ilen--;
 			if (*inner != '}')
-				rc = folio_buf__add(&b, ",", 1);
+				rc = folio_buf__add(bp, ",", 1);
 			if (rc == 0)
-				rc = folio_buf__add(&b, inner, ilen);
+				rc = folio_buf__add(bp, inner, ilen);
 		} else {
-			rc = folio_buf__adds(&b, ",\"_data\":");
+			rc = folio_buf__adds(bp, ",\"_data\":");
 			if (rc == 0)
-				rc = folio_buf__add(&b, t, len);
+				rc = folio_buf__add(bp, t, len);
 			if (rc == 0)
-				rc = folio_buf__add(&b, "}", 1);
+				rc = folio_buf__add(bp, "}", 1);
 		}
 	}
+	return rc;
+}
+
+int folio_doc_to_json(char **out, const folio_doc *doc, unsigned flags)
+{
+	folio_buf b;
+	int rc;
+
+	*out = NULL;
+	if (flags & FOLIO_JSON_NO_META)
+		return folio_doc_get_json(out, (folio_doc *)doc);
+	folio_buf__init(&b, 0);
+	rc = folio_doc__json_into(&b, doc, flags);
 	if (rc < 0) {
 		folio_buf__free(&b);
 		return rc;

@@ -210,6 +210,15 @@ void folio_doc__clear(folio_doc *doc);
 /* doc_write.c: rewrites a stored document's slots, _fld rows and words (store reindex). */
 int folio_doc__reindex(folio_store *st, folio_cx *cx, int64_t docid, const char *text,
 		       size_t len, const char *update_slots);
+/*
+ * A document over a row's strings, without copying: text is the body, meta
+ * the packed metadata (split in place). Only for reading it (to JSON); it
+ * owns nothing, so it is not cleared or freed.
+ */
+void folio_doc__view(folio_doc *doc, folio_store *st, const char *unid, int64_t docid,
+		     int64_t seq, char *text, char *meta);
+/* Appends the document as folio_doc_to_json() writes it (not FOLIO_JSON_PRETTY/NO_META). */
+int folio_doc__json_into(folio_buf *out, const folio_doc *doc, unsigned flags);
 /* A loaded document from a row's columns (body text and packed metadata are copied). */
 int folio_doc__from_row(folio_doc **out, folio_store *st, const char *unid, int64_t docid,
 			int64_t seq, const char *text, size_t tlen, const char *meta, size_t mlen);

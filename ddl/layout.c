@@ -108,7 +108,7 @@ int folio_layout__db_ddl(const folio_dialect *d, const char *db,
 	/* Readers and editors: kind 'R' or 'E'. */
 	TRY(emit(&c, "CREATE TABLE %s_sec (docid %s NOT NULL, kind %s NOT NULL, name %s NOT NULL)",
 		 db, I, K, K));
-	TRY(mkindex(&c, 0, "sec_doc", "sec", "docid", NULL));
+	TRY(mkindex(&c, 0, "sec_doc", "sec", "docid, kind, name", NULL));
 	TRY(mkindex(&c, 0, "sec_name", "sec", "name, kind", NULL));
 	TRY(emit(&c, "CREATE TABLE %s_tag (docid %s NOT NULL, tag %s NOT NULL)", db, I, K));
 	TRY(mkindex(&c, 0, "tag_doc", "tag", "docid", NULL));
