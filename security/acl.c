@@ -307,8 +307,7 @@ int folio_acl__read_sql(folio_qsql *q, folio_session *ses, folio_cx *cx, const c
 		return folio_buf__adds(&q->sql, " AND 1=0");
 	folio_buf__addf(&q->sql,
 			" AND (NOT EXISTS (SELECT 1 FROM %s_sec r WHERE r.docid = %s.docid AND r.kind = 'R')"
-			" OR EXISTS (SELECT 1 FROM %s_sec r WHERE r.docid = %s.docid AND r.kind IN ('R', 'E')"
-			" AND r.name IN (",
+			" OR EXISTS (SELECT 1 FROM %s_sec r WHERE r.docid = %s.docid AND r.name IN (",
 			db, alias, db, alias);
 	for (int i = 0; rc == 0 && i < a->n_names; i++) {
 		folio_buf__adds(&q->sql, i ? ", ?" : "?");
