@@ -11,7 +11,7 @@ int folio_changes(folio_session *ses, const char *db, int64_t since, int limit,
 		  int (*cb)(const folio_change *change, void *payload), void *payload,
 		  int64_t *last_seq)
 {
-	char sql[8192], rev[64];
+	char rev[64];
 	folio_qsql dsec, ssec;
 	folio_cx *cx;
 	folio_q q;
@@ -42,19 +42,28 @@ int folio_changes(folio_session *ses, const char *db, int64_t since, int limit,
 	rc = rc ? rc : folio_acl__stub_sql(&ssec, ses, cx, db, "t");
 	if (rc < 0)
 		goto out;
-	if (dsec.sql.len + ssec.sql.len + 512 > sizeof(sql)) {
-		rc = folio_error_set(FOLIO_ETOOBIG, "the Session has too many names for the changes feed");
-		goto out;
+	{
+		/* as long as the Session's names make it: no fixed buffer */
+		folio_buf sql;
+		folio_buf__init(&sql, 0);
+		folio_buf__addf(&sql,
+				"SELECT c.seq, s.name, c.unid, c.rev, c.mdate, c.deleted FROM ("
+				"SELECT seq, storeid, unid, meta AS rev, mdate, 0 AS deleted FROM %s_doc d "
+				"WHERE seq > ?",
+				db);
+		if (dsec.sql.len)
+			folio_buf__add(&sql, dsec.sql.data, dsec.sql.len);
+		folio_buf__addf(&sql,
+				" UNION ALL SELECT seq, storeid, unid, rev, mdate, 1 AS deleted FROM %s_stub t "
+				"WHERE seq > ?",
+				db);
+		if (ssec.sql.len)
+			folio_buf__add(&sql, ssec.sql.data, ssec.sql.len);
+		folio_buf__addf(&sql, ") c JOIN %s_store s ON s.storeid = c.storeid ORDER BY c.seq %s", db,
+				folio_cx__dialect(cx)->limit_clause);
+		rc = sql.data ? folio_q__prep(&q, cx, sql.data) : folio_error__oom();
+		folio_buf__free(&sql);
 	}
-	snprintf(sql, sizeof(sql),
-		 "SELECT c.seq, s.name, c.unid, c.rev, c.mdate, c.deleted FROM ("
-		 "SELECT seq, storeid, unid, meta AS rev, mdate, 0 AS deleted FROM %s_doc d WHERE seq > ?%s "
-		 "UNION ALL "
-		 "SELECT seq, storeid, unid, rev, mdate, 1 AS deleted FROM %s_stub t WHERE seq > ?%s"
-		 ") c JOIN %s_store s ON s.storeid = c.storeid ORDER BY c.seq %s",
-		 db, dsec.sql.len ? dsec.sql.data : "", db, ssec.sql.len ? ssec.sql.data : "", db,
-		 folio_cx__dialect(cx)->limit_clause);
-	rc = folio_q__prep(&q, cx, sql);
 	if (rc < 0)
 		goto out;
 	{
