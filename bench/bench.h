@@ -98,6 +98,15 @@ extern const baseline baseline_pg;
 int path_fmt(char *out, size_t size, const char *fmt, const char *a, const char *b)
 	__attribute__((format(printf, 3, 0)));
 
+/* Monotonic seconds (the benchmarks' timer). */
+double bench_now(void);
+
+/* A decimal option value in [min, 100000000] into *out: 0, or -1 when it is not one. */
+int bench_parse_uint(const char *s, unsigned *out, unsigned min);
+
+/* Prints "PROG: folio: WHAT: <folio_error_last()> (<code name>)" and returns -1. */
+int bench_fail(const char *prog, const char *what, int rc);
+
 /* Removes an SQLite database file and its -wal, -shm and -journal files. */
 void remove_db_files(const char *path);
 

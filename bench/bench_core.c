@@ -51,13 +51,6 @@
 
 /* ---------------------------------------------------------------- time */
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* ------------------------------------------------------------- helpers */
 
@@ -147,12 +140,6 @@ typedef struct folio_ctx {
 	int made_db; /* the database is on the server: drop it at the end */
 } folio_ctx;
 
-static int ffail(const char *what, int rc)
-{
-	fprintf(stderr, "folio_bench: folio: %s: %s (%s)\n", what, folio_error_last(),
-		folio_error_name(rc));
-	return -1;
-}
 
 static void folio_ctx_close(folio_ctx *f)
 {
@@ -162,7 +149,7 @@ static void folio_ctx_close(folio_ctx *f)
 		int rc = folio_db_drop(f->ses, f->db);
 
 		if (rc != 0)
-			ffail("folio_db_drop", rc);
+			bench_fail("folio_bench", "folio_db_drop", rc);
 		f->made_db = 0;
 	}
 	folio_session_free(f->ses);
@@ -178,14 +165,14 @@ static int folio_open(folio_ctx *f)
 
 	rc = folio_server_open(&f->srv, f->url, NULL);
 	if (rc != 0)
-		return ffail("folio_server_open", rc);
+		return bench_fail("folio_bench", "folio_server_open", rc);
 	/*
 	 * The administrator: this benchmark measures the document layer; what a
 	 * user's read condition adds is folio_secbench's measure (docs/performance.md).
 	 */
 	rc = folio_session_open_admin(&f->ses, f->srv);
 	if (rc != 0)
-		return ffail("folio_session_open_admin", rc);
+		return bench_fail("folio_bench", "folio_session_open_admin", rc);
 	return 0;
 }
 
@@ -216,7 +203,7 @@ static int folio_reset(folio_ctx *f, const char *dir, int *warned)
 		}
 		rc = folio_db_exists(f->ses, f->db);
 		if (rc < 0)
-			return ffail("folio_db_exists", rc);
+			return bench_fail("folio_bench", "folio_db_exists", rc);
 		if (rc == 1) {
 			if (!f->made_db)
 				printf("folio_bench: dropping the database %s left by an earlier "
@@ -224,12 +211,12 @@ static int folio_reset(folio_ctx *f, const char *dir, int *warned)
 				       f->db);
 			rc = folio_db_drop(f->ses, f->db);
 			if (rc != 0)
-				return ffail("folio_db_drop", rc);
+				return bench_fail("folio_bench", "folio_db_drop", rc);
 		}
 	}
 	rc = folio_db_create(f->ses, f->db);
 	if (rc != 0)
-		return ffail("folio_db_create", rc);
+		return bench_fail("folio_bench", "folio_db_create", rc);
 	f->made_db = f->server != NULL;
 	rc = folio_store_create(f->ses, f->db, BENCH_STORE, BENCH_FIELDS);
 	f->fields = rc == 0;
@@ -242,11 +229,11 @@ static int folio_reset(folio_ctx *f, const char *dir, int *warned)
 		*warned = 1;
 		rc = folio_store_create(f->ses, f->db, BENCH_STORE, NULL);
 		if (rc != 0)
-			return ffail("folio_store_create", rc);
+			return bench_fail("folio_bench", "folio_store_create", rc);
 	}
 	rc = folio_store_open(&f->st, f->ses, f->db, BENCH_STORE);
 	if (rc != 0)
-		return ffail("folio_store_open", rc);
+		return bench_fail("folio_bench", "folio_store_open", rc);
 	return 0;
 }
 
@@ -257,17 +244,17 @@ static int folio_import(folio_ctx *f, const gen_doc *docs, unsigned n)
 
 	rc = folio_batch_open(&b, f->st, 0);
 	if (rc != 0)
-		return ffail("folio_batch_open", rc);
+		return bench_fail("folio_bench", "folio_batch_open", rc);
 	for (unsigned i = 0; i < n; i++) {
 		rc = folio_batch_put(b, docs[i].json, docs[i].len);
 		if (rc != 0) {
-			ffail("folio_batch_put", rc);
+			bench_fail("folio_bench", "folio_batch_put", rc);
 			goto out;
 		}
 	}
 	rc = folio_batch_commit(b);
 	if (rc != 0)
-		ffail("folio_batch_commit", rc);
+		bench_fail("folio_bench", "folio_batch_commit", rc);
 out:
 	folio_batch_free(b);
 	return rc == 0 ? 0 : -1;
@@ -283,11 +270,11 @@ static int folio_load(folio_ctx *f, const gen_doc *docs, const unsigned *order, 
 
 		rc = folio_doc_load(&doc, f->st, docs[order[i]].unid);
 		if (rc != 0)
-			return ffail("folio_doc_load", rc);
+			return bench_fail("folio_bench", "folio_doc_load", rc);
 		rc = folio_doc_get_json(&json, doc);
 		if (rc != 0) {
 			folio_doc_free(doc);
-			return ffail("folio_doc_get_json", rc);
+			return bench_fail("folio_bench", "folio_doc_get_json", rc);
 		}
 		*bytes += strlen(json);
 		free(json);
@@ -306,10 +293,10 @@ static int timed_import(folio_ctx *f, const char *dir, int *warned, const baseli
 		return -1;
 	if (bl->settle != NULL)
 		bl->settle(bctx);
-	t0 = now();
+	t0 = bench_now();
 	if (folio_import(f, docs, n) != 0)
 		return -1;
-	*secs = now() - t0;
+	*secs = bench_now() - t0;
 	return 0;
 }
 
@@ -321,10 +308,10 @@ static int timed_load(folio_ctx *f, const baseline *bl, void *bctx, const gen_do
 
 	if (bl->settle != NULL)
 		bl->settle(bctx);
-	t0 = now();
+	t0 = bench_now();
 	if (folio_load(f, docs, order, n, bytes) != 0)
 		return -1;
-	*secs = now() - t0;
+	*secs = bench_now() - t0;
 	return 0;
 }
 
@@ -347,10 +334,10 @@ static int odbc_open(folio_ctx *f)
 		return 0;
 	}
 	if (rc != 0)
-		return ffail("folio_server_open (odbc)", rc);
+		return bench_fail("folio_bench", "folio_server_open (odbc)", rc);
 	rc = folio_session_open_admin(&f->ses, f->srv);
 	if (rc != 0)
-		return ffail("folio_session_open_admin (odbc)", rc);
+		return bench_fail("folio_bench", "folio_session_open_admin (odbc)", rc);
 	return 1;
 }
 
@@ -385,18 +372,6 @@ static void usage(FILE *to)
 		"               no ratios)\n");
 }
 
-static int parse_uint(const char *s, unsigned *out, unsigned min)
-{
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno != 0 || *s == '\0' || *end != '\0' || v < min || v > 100000000ul)
-		return -1;
-	*out = (unsigned)v;
-	return 0;
-}
 
 static int is_pg_url(const char *url)
 {
@@ -426,15 +401,15 @@ static int parse_opts(bench_opts *o, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
-			if (parse_uint(optarg, &o->docs, 1) != 0)
+			if (bench_parse_uint(optarg, &o->docs, 1) != 0)
 				goto bad;
 			break;
 		case 'l':
-			if (parse_uint(optarg, &o->loads, 0) != 0)
+			if (bench_parse_uint(optarg, &o->loads, 0) != 0)
 				goto bad;
 			break;
 		case 'r':
-			if (parse_uint(optarg, &o->repeat, 1) != 0)
+			if (bench_parse_uint(optarg, &o->repeat, 1) != 0)
 				goto bad;
 			break;
 		case 'D':
@@ -693,10 +668,10 @@ int main(int argc, char **argv)
 				goto out;
 			if (bl->settle != NULL)
 				bl->settle(bctx);
-			t0 = now();
+			t0 = bench_now();
 			if (bl->import(bctx, docs, o.docs, v) != 0)
 				goto out;
-			bi[v] = now() - t0;
+			bi[v] = bench_now() - t0;
 			ph[0].base_s = min_d(bi[v], ph[0].base_s);
 			if (bl->n_variants > 1) {
 				ph[first_variant + v].base_s =
@@ -713,10 +688,10 @@ int main(int argc, char **argv)
 		if (o.loads > 0 && o.only != 'f') {
 			if (bl->settle != NULL)
 				bl->settle(bctx);
-			t0 = now();
+			t0 = bench_now();
 			if (bl->load(bctx, docs, order, o.loads, &bbytes) != 0)
 				goto out;
-			bl_s = now() - t0;
+			bl_s = bench_now() - t0;
 			ph[1].base_s = min_d(bl_s, ph[1].base_s);
 		}
 		if (o.loads > 0 && o.only != 'b')

@@ -10,6 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <errno.h>
+#include <time.h>
+#include "folio/errors.h"
 #include "bench.h"
 
 static uint64_t rng_next(rng *r)
@@ -176,4 +179,32 @@ void gen_free(gen_doc *docs, unsigned n)
 	for (unsigned i = 0; i < n; i++)
 		free(docs[i].json);
 	free(docs);
+}
+
+double bench_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int bench_parse_uint(const char *s, unsigned *out, unsigned min)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || *s == '\0' || *end != '\0' || v < min || v > 100000000ul)
+		return -1;
+	*out = (unsigned)v;
+	return 0;
+}
+
+int bench_fail(const char *prog, const char *what, int rc)
+{
+	fprintf(stderr, "%s: folio: %s: %s (%s)\n", prog, what, folio_error_last(),
+		folio_error_name(rc));
+	return -1;
 }

@@ -135,13 +135,6 @@ static void qres_add(qres *r, unids *col, const char *unid, size_t len, size_t b
 
 /* ---------------------------------------------------------------- time */
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* ------------------------------------------------------------ options */
 
@@ -183,18 +176,6 @@ static void usage(FILE *to)
 		"the two sides returned different rows.\n");
 }
 
-static int parse_uint(const char *s, unsigned *out, unsigned min)
-{
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno != 0 || *s == '\0' || *end != '\0' || v < min || v > 100000000ul)
-		return -1;
-	*out = (unsigned)v;
-	return 0;
-}
 
 static int parse_opts(qopts *o, int argc, char **argv)
 {
@@ -224,19 +205,19 @@ static int parse_opts(qopts *o, int argc, char **argv)
 			break;
 		switch (c) {
 		case 'd':
-			if (parse_uint(optarg, &o->docs, 1) != 0)
+			if (bench_parse_uint(optarg, &o->docs, 1) != 0)
 				goto bad;
 			break;
 		case 'F':
-			if (parse_uint(optarg, &o->fts_docs, 1) != 0)
+			if (bench_parse_uint(optarg, &o->fts_docs, 1) != 0)
 				goto bad;
 			break;
 		case 'r':
-			if (parse_uint(optarg, &o->runs, 1) != 0)
+			if (bench_parse_uint(optarg, &o->runs, 1) != 0)
 				goto bad;
 			break;
 		case 'p':
-			if (parse_uint(optarg, &o->repeat, 1) != 0)
+			if (bench_parse_uint(optarg, &o->repeat, 1) != 0)
 				goto bad;
 			break;
 		case 'D':
@@ -1190,12 +1171,6 @@ typedef struct fq_ctx {
 	int made_db;
 } fq_ctx;
 
-static int ffail(const char *what, int rc)
-{
-	fprintf(stderr, "folio_qbench: folio: %s: %s (%s)\n", what, folio_error_last(),
-		folio_error_name(rc));
-	return -1;
-}
 
 static void fq_close(fq_ctx *f)
 {
@@ -1206,7 +1181,7 @@ static void fq_close(fq_ctx *f)
 		int rc = folio_db_drop(f->ses, QB_DB);
 
 		if (rc != 0)
-			ffail("folio_db_drop", rc);
+			bench_fail("folio_qbench", "folio_db_drop", rc);
 	}
 	f->made_db = 0;
 	folio_session_free(f->ses);
@@ -1222,17 +1197,17 @@ static int fq_fill(folio_store *st, const gen_doc *docs, unsigned n)
 
 	rc = folio_batch_open(&b, st, 0);
 	if (rc != 0)
-		return ffail("folio_batch_open", rc);
+		return bench_fail("folio_qbench", "folio_batch_open", rc);
 	for (unsigned i = 0; i < n; i++) {
 		rc = folio_batch_put(b, docs[i].json, docs[i].len);
 		if (rc != 0) {
-			ffail("folio_batch_put", rc);
+			bench_fail("folio_qbench", "folio_batch_put", rc);
 			goto out;
 		}
 	}
 	rc = folio_batch_commit(b);
 	if (rc != 0)
-		ffail("folio_batch_commit", rc);
+		bench_fail("folio_qbench", "folio_batch_commit", rc);
 out:
 	folio_batch_free(b);
 	return rc == 0 ? 0 : -1;
@@ -1245,18 +1220,18 @@ static int fq_connect(fq_ctx *f, int stores)
 
 	rc = folio_server_open(&f->srv, f->url, NULL);
 	if (rc != 0)
-		return ffail("folio_server_open", rc);
+		return bench_fail("folio_qbench", "folio_server_open", rc);
 	rc = folio_session_open_admin(&f->ses, f->srv);
 	if (rc != 0)
-		return ffail("folio_session_open", rc);
+		return bench_fail("folio_qbench", "folio_session_open", rc);
 	if (!stores)
 		return 0;
 	rc = folio_store_open(&f->st, f->ses, QB_DB, QB_STORE);
 	if (rc != 0)
-		return ffail("folio_store_open", rc);
+		return bench_fail("folio_qbench", "folio_store_open", rc);
 	rc = folio_store_open(&f->fts, f->ses, QB_DB, QB_FTS_STORE);
 	if (rc != 0)
-		return ffail("folio_store_open", rc);
+		return bench_fail("folio_qbench", "folio_store_open", rc);
 	return 0;
 }
 
@@ -1280,31 +1255,31 @@ static int fq_import(fq_ctx *f, const qopts *o, const char *dir, const gen_doc *
 	if (o->server != NULL) {
 		rc = folio_db_exists(f->ses, QB_DB);
 		if (rc < 0)
-			return ffail("folio_db_exists", rc);
+			return bench_fail("folio_qbench", "folio_db_exists", rc);
 		if (rc == 1) {
 			printf("folio_qbench: dropping the database %s left by an earlier run\n",
 			       QB_DB);
 			rc = folio_db_drop(f->ses, QB_DB);
 			if (rc != 0)
-				return ffail("folio_db_drop", rc);
+				return bench_fail("folio_qbench", "folio_db_drop", rc);
 		}
 	}
 	rc = folio_db_create(f->ses, QB_DB);
 	if (rc != 0)
-		return ffail("folio_db_create", rc);
+		return bench_fail("folio_qbench", "folio_db_create", rc);
 	f->made_db = o->server != NULL;
 	rc = folio_store_create(f->ses, QB_DB, QB_STORE, QB_FIELDS);
 	if (rc != 0)
-		return ffail("folio_store_create (fields)", rc);
+		return bench_fail("folio_qbench", "folio_store_create (fields)", rc);
 	rc = folio_store_create(f->ses, QB_DB, QB_FTS_STORE, "{\"fts\":true}");
 	if (rc != 0)
-		return ffail("folio_store_create (fts)", rc);
+		return bench_fail("folio_qbench", "folio_store_create (fts)", rc);
 	rc = folio_store_open(&f->st, f->ses, QB_DB, QB_STORE);
 	if (rc != 0)
-		return ffail("folio_store_open", rc);
+		return bench_fail("folio_qbench", "folio_store_open", rc);
 	rc = folio_store_open(&f->fts, f->ses, QB_DB, QB_FTS_STORE);
 	if (rc != 0)
-		return ffail("folio_store_open", rc);
+		return bench_fail("folio_qbench", "folio_store_open", rc);
 	if (fq_fill(f->st, docs, o->docs) != 0 || fq_fill(f->fts, docs, o->fts_docs) != 0)
 		return -1;
 	return 0;
@@ -1320,7 +1295,7 @@ static int fq_setup(folio_cursor **out, fq_ctx *f, int kind, const qparam *p)
 	*out = NULL;
 	rc = folio_cursor_open(&c, kind == K_FTS ? f->fts : f->st);
 	if (rc != 0)
-		return ffail("folio_cursor_open", rc);
+		return bench_fail("folio_qbench", "folio_cursor_open", rc);
 	switch (kind) {
 	case K_Q1:
 		snprintf(sel, sizeof(sel), "{\"city\":\"%s\",\"age\":{\"$gt\":%d}}", p->city,
@@ -1348,7 +1323,7 @@ static int fq_setup(folio_cursor **out, fq_ctx *f, int kind, const qparam *p)
 	}
 	if (rc != 0) {
 		folio_cursor_free(c);
-		return ffail("setting up the cursor", rc);
+		return bench_fail("folio_qbench", "setting up the cursor", rc);
 	}
 	*out = c;
 	return 0;
@@ -1373,7 +1348,7 @@ static int fq_run(fq_ctx *f, int kind, const qparam *p, qres *out, unids *col)
 	}
 	folio_cursor_free(c);
 	if (rc != 0)
-		return ffail("folio_cursor_next", rc);
+		return bench_fail("folio_qbench", "folio_cursor_next", rc);
 	return 0;
 }
 
@@ -1398,7 +1373,7 @@ static void fq_explain(fq_ctx *f, const qbase *bl, void *bctx, int kind, const q
 	rc = folio_cursor_explain(c, &ex);
 	folio_cursor_free(c);
 	if (rc != 0) {
-		ffail("folio_cursor_explain", rc);
+		bench_fail("folio_qbench", "folio_cursor_explain", rc);
 		return;
 	}
 	fprintf(stderr, "\n-- folio_cursor_explain, %s:\n%s\n", label, ex);
@@ -1635,14 +1610,14 @@ int main(int argc, char **argv)
 	fflush(stdout);
 
 	/* Import (not what is measured; timed for information). */
-	t0 = now();
+	t0 = bench_now();
 	if (fq_import(&f, &o, dir, docs) != 0)
 		goto out;
-	fimport = now() - t0;
-	t0 = now();
+	fimport = bench_now() - t0;
+	t0 = bench_now();
 	if (bl->import(&bctx, &o, dir, docs, fts_texts) != 0)
 		goto out;
-	bimport = now() - t0;
+	bimport = bench_now() - t0;
 	if (o.server == NULL && o.analyze) {
 		/* folio's connections load the statistics when they open the file */
 		fq_close(&f);
@@ -1681,25 +1656,25 @@ int main(int argc, char **argv)
 
 			if (o.only != 'b') {
 				memset(fs[k].res, 0, o.runs * sizeof(qres));
-				t0 = now();
+				t0 = bench_now();
 				for (unsigned i = 0; i < o.runs; i++) {
 					if (fq_run(&f, k, &params[k][i], &fs[k].res[i], NULL) != 0)
 						goto out;
 				}
-				tf = now() - t0;
+				tf = bench_now() - t0;
 				if (tf < fs[k].best)
 					fs[k].best = tf;
 			}
 			if (o.only != 'f') {
 				memset(bs[k].res, 0, o.runs * sizeof(qres));
-				t0 = now();
+				t0 = bench_now();
 				for (unsigned i = 0; i < o.runs; i++) {
 					qres *r = &bs[k].res[i];
 
 					if (bl->run(bctx, k, &params[k][i], r, NULL) != 0)
 						goto out;
 				}
-				tb = now() - t0;
+				tb = bench_now() - t0;
 				if (tb < bs[k].best)
 					bs[k].best = tb;
 			}

@@ -126,18 +126,6 @@ static void usage(FILE *to)
 		"target is missed; 4 when a Session saw rows it should not, or missed some.\n");
 }
 
-static int parse_uint(const char *s, unsigned *out, unsigned min)
-{
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno != 0 || *s == '\0' || *end != '\0' || v < min || v > 100000000ul)
-		return -1;
-	*out = (unsigned)v;
-	return 0;
-}
 
 static int parse_opts(sopts *o, int argc, char **argv)
 {
@@ -162,15 +150,15 @@ static int parse_opts(sopts *o, int argc, char **argv)
 			break;
 		switch (c) {
 		case 'd':
-			if (parse_uint(optarg, &o->docs, 10) != 0)
+			if (bench_parse_uint(optarg, &o->docs, 10) != 0)
 				goto bad;
 			break;
 		case 'r':
-			if (parse_uint(optarg, &o->runs, 1) != 0)
+			if (bench_parse_uint(optarg, &o->runs, 1) != 0)
 				goto bad;
 			break;
 		case 'p':
-			if (parse_uint(optarg, &o->repeat, 1) != 0)
+			if (bench_parse_uint(optarg, &o->repeat, 1) != 0)
 				goto bad;
 			break;
 		case 'D':
@@ -207,20 +195,7 @@ bad:
 
 /* ------------------------------------------------------------- helpers */
 
-static double now(void)
-{
-	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int ffail(const char *what, int rc)
-{
-	fprintf(stderr, "folio_secbench: folio: %s: %s (%s)\n", what, folio_error_last(),
-		folio_error_name(rc));
-	return -1;
-}
 
 static void url_shown(char *out, size_t size, const char *url)
 {
@@ -336,7 +311,7 @@ static void sb_close(sb_ctx *f)
 			int rc = folio_db_drop(f->ses[u], SB_DB);
 
 			if (rc != 0)
-				ffail("folio_db_drop", rc);
+				bench_fail("folio_secbench", "folio_db_drop", rc);
 			f->made_db = 0;
 		}
 		folio_session_free(f->ses[u]);
@@ -351,14 +326,14 @@ static void sb_close(sb_ctx *f)
 	do {                                                                             \
 		int rc_ = (call);                                                        \
 		if (rc_ != 0 && rc_ != FOLIO_EEXISTS)                                    \
-			return ffail(what, rc_);                                         \
+			return bench_fail("folio_secbench", what, rc_);                                         \
 	} while (0)
 
 #define TRY(what, call)                                                                  \
 	do {                                                                             \
 		int rc_ = (call);                                                        \
 		if (rc_ != 0)                                                            \
-			return ffail(what, rc_);                                         \
+			return bench_fail("folio_secbench", what, rc_);                                         \
 	} while (0)
 
 /*
@@ -416,17 +391,17 @@ static int fill(folio_store *st, const gen_doc *docs, unsigned n)
 
 	rc = folio_batch_open(&b, st, 0);
 	if (rc != 0)
-		return ffail("folio_batch_open", rc);
+		return bench_fail("folio_secbench", "folio_batch_open", rc);
 	for (unsigned i = 0; i < n; i++) {
 		rc = folio_batch_put(b, docs[i].json, docs[i].len);
 		if (rc != 0) {
-			ffail("folio_batch_put", rc);
+			bench_fail("folio_secbench", "folio_batch_put", rc);
 			goto out;
 		}
 	}
 	rc = folio_batch_commit(b);
 	if (rc != 0)
-		ffail("folio_batch_commit", rc);
+		bench_fail("folio_secbench", "folio_batch_commit", rc);
 out:
 	folio_batch_free(b);
 	return rc == 0 ? 0 : -1;
@@ -456,7 +431,7 @@ static int setup(sb_ctx *f, const sopts *o, const char *dir, const gen_doc *docs
 	if (o->server != NULL) {
 		rc = folio_db_exists(a, SB_DB);
 		if (rc < 0)
-			return ffail("folio_db_exists", rc);
+			return bench_fail("folio_secbench", "folio_db_exists", rc);
 		if (rc == 1) {
 			printf("folio_secbench: dropping the database %s left by an earlier run\n",
 			       SB_DB);
@@ -496,7 +471,7 @@ static int cursor_setup(folio_cursor **out, folio_store *st, int kind, const qpa
 	*out = NULL;
 	rc = folio_cursor_open(&c, st);
 	if (rc != 0)
-		return ffail("folio_cursor_open", rc);
+		return bench_fail("folio_secbench", "folio_cursor_open", rc);
 	switch (kind) {
 	case K_Q1:
 		snprintf(sel, sizeof(sel), "{\"city\":\"%s\",\"age\":{\"$gt\":%d}}", p->city,
@@ -517,7 +492,7 @@ static int cursor_setup(folio_cursor **out, folio_store *st, int kind, const qpa
 	}
 	if (rc != 0) {
 		folio_cursor_free(c);
-		return ffail("setting up the cursor", rc);
+		return bench_fail("folio_secbench", "setting up the cursor", rc);
 	}
 	*out = c;
 	return 0;
@@ -544,7 +519,7 @@ static int run_one(folio_store *st, int kind, const qparam *p, unsigned n_docs,
 			if (rc == 0)
 				(*rows)++;
 			else if (rc != FOLIO_ENOTFOUND)
-				return ffail("folio_doc_load", rc);
+				return bench_fail("folio_secbench", "folio_doc_load", rc);
 		}
 		return 0;
 	}
@@ -556,7 +531,7 @@ static int run_one(folio_store *st, int kind, const qparam *p, unsigned n_docs,
 		rc = folio_cursor_count(c, &n);
 		folio_cursor_free(c);
 		if (rc != 0)
-			return ffail("folio_cursor_count", rc);
+			return bench_fail("folio_secbench", "folio_cursor_count", rc);
 		*rows += (unsigned long long)n;
 		return 0;
 	}
@@ -568,7 +543,7 @@ static int run_one(folio_store *st, int kind, const qparam *p, unsigned n_docs,
 	}
 	folio_cursor_free(c);
 	if (rc != 0)
-		return ffail("folio_cursor_next", rc);
+		return bench_fail("folio_secbench", "folio_cursor_next", rc);
 	return 0;
 }
 
@@ -739,7 +714,7 @@ static void explain(sb_ctx *f, const sopts *o, int user, int kind, const qparam 
 	rc = folio_cursor_explain(c, &ex);
 	folio_cursor_free(c);
 	if (rc != 0) {
-		ffail("folio_cursor_explain", rc);
+		bench_fail("folio_secbench", "folio_cursor_explain", rc);
 		return;
 	}
 	printf("\n-- %s, %s: folio_cursor_explain:\n%s\n", kind_names[kind], user_names[user],
@@ -926,12 +901,12 @@ int main(int argc, char **argv)
 	}
 	fflush(stdout);
 
-	t0 = now();
+	t0 = bench_now();
 	if (setup(&f, &o, dir, docs) != 0)
 		goto out;
 	if (o.server != NULL && pg_analyze(o.server) != 0)
 		goto out;
-	tsetup = now() - t0;
+	tsetup = bench_now() - t0;
 	{
 		const char *const *g = folio_session_groups(f.ses[U_U]);
 		int ng = 0;
@@ -941,7 +916,7 @@ int main(int argc, char **argv)
 		while (g != NULL && g[ng] != NULL)
 			ng++;
 		if (folio_acl_access(f.ses[U_U], SB_DB, &level, NULL, &roles) != 0) {
-			ffail("folio_acl_access", -1);
+			bench_fail("folio_secbench", "folio_acl_access", -1);
 			goto out;
 		}
 		printf("set-up (not measured): %.2f s; u: %d groups, %zu roles, level %s\n",
@@ -965,13 +940,13 @@ int main(int argc, char **argv)
 				double t;
 
 				rows[k][u] = 0;
-				t0 = now();
+				t0 = bench_now();
 				for (unsigned i = 0; i < o.runs; i++) {
 					if (run_one(f.st[u], k, &params[k][i], o.docs,
 						    &rows[k][u]) != 0)
 						goto out;
 				}
-				t = now() - t0;
+				t = bench_now() - t0;
 				if (t < best[k][u])
 					best[k][u] = t;
 				printf(" %s %.3f s", user_names[u], t);
