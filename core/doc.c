@@ -35,7 +35,8 @@ int folio_doc__init(folio_doc *doc, folio_store *st, const char *unid)
 
 void folio_doc__sfree(folio_doc *doc, char *p)
 {
-	if (p && !(doc->arena && p >= doc->arena && p < doc->arena + doc->arena_len))
+	if (p && !(doc->arena && p >= doc->arena && p < doc->arena + doc->arena_len) &&
+	    !(p >= doc->implied && p < doc->implied + sizeof(doc->implied)))
 		free(p);
 }
 
@@ -91,19 +92,44 @@ void folio_doc_free(folio_doc *doc)
  * The packed metadata: rev, cdate, cuser, mdate, muser, parent, syncmaster,
  * replica, revs, separated by \x01 (none of them can hold a control
  * character: names, dates, revisions and references are checked). A load
- * reads this one column instead of nine.
+ * reads this one column instead of nine. What a load can tell by itself is
+ * left out (an empty part): mdate and muser equal to cdate and cuser, the
+ * database's own replica, an ancestry of the rev alone. \x02 stands for a
+ * part that is not set where an empty one would mean "implied".
  */
 #define META_SEP '\x01'
+#define META_NONE "\x02"
 enum { M_REV, M_CDATE, M_CUSER, M_MDATE, M_MUSER, M_PARENT, M_SYNC, M_REPLICA, M_REVS, M_N };
 
+/* 1 when revs is the JSON array of `rev` alone. */
+static int revs_of_rev_alone(const char *revs, const char *rev)
+{
+	size_t n = rev ? strlen(rev) : 0;
+	return revs && n && revs[0] == '[' && revs[1] == '"' && strncmp(revs + 2, rev, n) == 0 &&
+	       strcmp(revs + 2 + n, "\"]") == 0;
+}
+
+static int same(const char *a, const char *b)
+{
+	return a && b && strcmp(a, b) == 0;
+}
+
 char *folio_doc__pack_meta(const folio_wres *r, const char *parent, const char *syncmaster,
-			   const char *replica)
+			   const char *replica, const char *own_replica)
 {
 	const char *v[M_N] = {r->rev,	 r->cdate,   r->cuser, r->mdate, r->muser,
 			      parent,	 syncmaster, replica,  r->revs};
 	size_t len[M_N], total = M_N;
 	char *out, *p;
 
+	if (same(v[M_MDATE], v[M_CDATE]))
+		v[M_MDATE] = "";
+	if (same(v[M_MUSER], v[M_CUSER]))
+		v[M_MUSER] = "";
+	else if (!v[M_MUSER] && v[M_CUSER])
+		v[M_MUSER] = META_NONE;
+	v[M_REPLICA] = same(replica, own_replica) ? "" : replica ? replica : META_NONE;
+	v[M_REVS] = revs_of_rev_alone(r->revs, r->rev) ? "" : r->revs ? r->revs : META_NONE;
 	for (int i = 0; i < M_N; i++) {
 		len[i] = v[i] ? strlen(v[i]) : 0;
 		total += len[i];
@@ -122,12 +148,16 @@ char *folio_doc__pack_meta(const folio_wres *r, const char *parent, const char *
 	return out;
 }
 
-/* Points the metadata fields into packed metadata `p`, splitting it in place. */
+/*
+ * Points the metadata fields into packed metadata `p`, splitting it in
+ * place, and fills in what it leaves out (into doc->implied).
+ */
 static void split_meta(folio_doc *doc, char *p)
 {
 	char **dst[M_N] = {&doc->rev,	&doc->cdate,	  &doc->cuser,	 &doc->mdate, &doc->muser,
 			   &doc->parent, &doc->syncmaster, &doc->replica, &doc->revs};
-	int i = 0;
+	int i = 0, empty[M_N] = {0};
+	size_t o = 0;
 
 	*dst[i++] = p;
 	for (; *p && i < M_N; p++)
@@ -135,9 +165,32 @@ static void split_meta(folio_doc *doc, char *p)
 			*p = 0;
 			*dst[i++] = p + 1;
 		}
-	for (int k = 0; k < M_N; k++)
-		if (*dst[k] && !**dst[k])
-			*dst[k] = NULL; /* an empty part: not set */
+	for (int k = 0; k < M_N; k++) {
+		if (*dst[k] && !**dst[k]) {
+			*dst[k] = NULL; /* an empty part: not set, or implied */
+			empty[k] = 1;
+		} else if (*dst[k] && strcmp(*dst[k], META_NONE) == 0) {
+			*dst[k] = NULL;
+		}
+	}
+	if (i < M_N)
+		return; /* not packed by this code: taken as it is */
+	if (empty[M_MDATE])
+		doc->mdate = doc->cdate;
+	if (empty[M_MUSER])
+		doc->muser = doc->cuser;
+	if (empty[M_REPLICA] && doc->st && doc->st->replica[0]) {
+		int n = snprintf(doc->implied, sizeof(doc->implied), "%s", doc->st->replica);
+		if (n > 0 && (size_t)n < sizeof(doc->implied)) {
+			doc->replica = doc->implied;
+			o = (size_t)n + 1;
+		}
+	}
+	if (empty[M_REVS] && doc->rev) {
+		int n = snprintf(doc->implied + o, sizeof(doc->implied) - o, "[\"%s\"]", doc->rev);
+		if (n > 0 && (size_t)n < sizeof(doc->implied) - o)
+			doc->revs = doc->implied + o;
+	}
 }
 
 /* Copies a body and its packed metadata into one allocation (a load is the hot path). */

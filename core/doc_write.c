@@ -60,8 +60,16 @@ static int find_current(current *c, folio_store *st, folio_cx *cx, const char *u
 			rc = folio_error_set(FOLIO_ERROR, "document %s has no metadata", unid);
 		} else {
 			c->rev = strndup(meta, (size_t)(sep - meta));
-			c->revs = folio__strdup(revs + 1);
-			rc = c->rev && c->revs ? 0 : folio_error__oom();
+			/* An empty ancestry is the rev alone; \x02, none (doc.c). */
+			if (!revs[1] && c->rev) {
+				size_t n = strlen(c->rev) + 5;
+				c->revs = malloc(n);
+				if (c->revs)
+					snprintf(c->revs, n, "[\"%s\"]", c->rev);
+			} else if (revs[1] != '\x02') {
+				c->revs = folio__strdup(revs + 1);
+			}
+			rc = c->rev && (c->revs || revs[1] == '\x02') ? 0 : folio_error__oom();
 		}
 		rc = rc ? rc : col_dup(&c->cdate, &q, 2);
 		rc = rc ? rc : col_dup(&c->cuser, &q, 3);
@@ -151,11 +159,22 @@ static int run_docid(folio_cx *cx, const char *sql, int64_t docid)
  * readers, editors, tags and every extracted field do not each scan the
  * text from the start.
  */
+#define RI_FIELDS 16
+
 typedef struct rootidx {
 	const folio_jspan *root;
 	folio_jspan *keys, *vals;
 	size_t n, alloc;
+	uint64_t esc; /* bit i: key i (of the first 64) holds an escape */
 	folio_jspan small_k[32], small_v[32];
+	/*
+	 * The store's first RI_FIELDS fields, looked up once (rootidx_fields,
+	 * on the caller's thread in a batch): value, found, irregular.
+	 */
+	int nf;
+	unsigned fgen; /* the store's fields_gen they were looked up for */
+	folio_jspan fv[RI_FIELDS];
+	unsigned char ffound[RI_FIELDS], fodd[RI_FIELDS];
 } rootidx;
 
 static int index_member(size_t i, const folio_jspan *key, const folio_jspan *v, void *payload)
@@ -180,6 +199,8 @@ static int index_member(size_t i, const folio_jspan *key, const folio_jspan *v, 
 		x->vals = vv;
 		x->alloc = n;
 	}
+	if (x->n < 64 && memchr(key->p, '\\', key->len))
+		x->esc |= (uint64_t)1 << x->n;
 	x->keys[x->n] = *key;
 	x->vals[x->n++] = *v;
 	return 0;
@@ -191,6 +212,8 @@ static int rootidx_build(rootidx *x, const folio_jspan *root)
 	x->keys = x->small_k;
 	x->vals = x->small_v;
 	x->n = 0;
+	x->esc = 0;
+	x->nf = 0;
 	x->alloc = 32;
 	if (root->type != FOLIO_JT_OBJECT)
 		return 0;
@@ -215,7 +238,9 @@ static int rootidx_get(folio_jspan *out, const rootidx *x, const char *path)
 		return folio_jscan__get(out, x->root, path);
 	/* The last duplicate wins. */
 	for (size_t i = x->n; i-- > 0;) {
-		if (x->keys[i].len != seg + 2 && !memchr(x->keys[i].p, '\\', x->keys[i].len))
+		/* A key of another length matches only through an escape. */
+		if (x->keys[i].len != seg + 2 &&
+		    (i < 64 ? !(x->esc >> i & 1) : !memchr(x->keys[i].p, '\\', x->keys[i].len)))
 			continue;
 		if (!folio_jscan__key_eq(&x->keys[i], path, seg))
 			continue;
@@ -430,6 +455,35 @@ static int irregular(const folio_field *f, const rootidx *root, const folio_jspa
 	return !f->multiple && v->type == FOLIO_JT_STRING && v->len > FOLIO_SLOT_TEXT_MAX;
 }
 
+/* Field i of the store: found (1) or not, its value, whether the document is irregular for it. */
+static int field_get(folio_jspan *v, int *odd, const folio_store *st, const rootidx *root, int i)
+{
+	int found;
+
+	if (i < root->nf && root->fgen == st->fields_gen) {
+		*v = root->fv[i];
+		*odd = root->fodd[i];
+		return root->ffound[i];
+	}
+	found = root->root->type == FOLIO_JT_OBJECT && rootidx_get(v, root, st->fields[i].path);
+	*odd = irregular(&st->fields[i], root, v, found);
+	return found;
+}
+
+/* Looks up the store's fields once, for field_get(). */
+static void rootidx_fields(rootidx *root, const folio_store *st)
+{
+	int n = st->n_fields < RI_FIELDS ? st->n_fields : RI_FIELDS, odd;
+
+	root->nf = 0;
+	for (int i = 0; i < n; i++) {
+		root->ffound[i] = (unsigned char)field_get(&root->fv[i], &odd, st, root, i);
+		root->fodd[i] = (unsigned char)odd;
+	}
+	root->fgen = st->fields_gen;
+	root->nf = n;
+}
+
 /* The mark of an irregular document: a row with pos -1 and no value. */
 static int insert_mark(fld_ctx *c)
 {
@@ -458,8 +512,7 @@ static int insert_fields(folio_cx *cx, folio_store *st, int64_t docid, const roo
 	folio_buf__init(&c.scratch, 0);
 	for (int i = 0; rc == 0 && i < st->n_fields; i++) {
 		folio_jspan v;
-		int found = rootidx_get(&v, root, st->fields[i].path), odd;
-		odd = irregular(&st->fields[i], root, &v, found);
+		int odd, found = field_get(&v, &odd, st, root, i);
 		if (st->fields[i].slot ? !odd : !found && !odd)
 			continue;
 		if (!c.q) {
@@ -505,10 +558,10 @@ static int bind_slots(folio_q *q, int first, folio_doc *doc, const rootidx *root
 
 	for (int i = 0; rc == 0 && i < st->n_fields; i++) {
 		folio_jspan v;
-		int found;
+		int found, odd;
 		if (!st->fields[i].slot)
 			continue;
-		found = root->root->type == FOLIO_JT_OBJECT && rootidx_get(&v, root, st->fields[i].path);
+		found = field_get(&v, &odd, st, root, i);
 		rc = bind_value(q, p++, &st->fields[i], found ? &v : NULL, &scratch[k++]);
 	}
 	return rc;
@@ -693,7 +746,7 @@ static int compute_meta(folio_doc *doc, const current *curp, const folio_jspan *
 		r->muser = folio__strdup(ses->user);
 	}
 	if (r->rev && r->revs && r->cdate && r->mdate && r->muser)
-		*meta = folio_doc__pack_meta(r, doc->parent, doc->syncmaster, st->replica);
+		*meta = folio_doc__pack_meta(r, doc->parent, doc->syncmaster, st->replica, st->replica);
 	if (!*meta) {
 		folio_doc__wres_free(r);
 		return folio_error__oom();
@@ -848,6 +901,7 @@ int folio_doc__prepare(folio_wprep **out, folio_doc *doc, unsigned flags)
 		return rc;
 	}
 	p->root.root = &p->span; /* the index points at the span it was built on */
+	rootidx_fields(&p->root, doc->st);
 	*out = p;
 	return 0;
 }

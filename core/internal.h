@@ -8,6 +8,7 @@
 #include "conn.h"
 #include "util.h"
 #include "ident.h"
+#include "rev.h"
 
 struct folio_server {
 	char *url;      /* as given (may hold a password): only for the driver */
@@ -63,7 +64,11 @@ struct folio_session {
 	folio_seqcache seq;
 	folio_cx *read_cx; /* held while reads nest (a callback that reads) */
 	int read_refs;
+	folio_batch *batch; /* the open batch, whose writer thread may be using txn_cx */
 };
+
+/* batch.c: waits until the open batch's writer thread has written its chunk. */
+void folio_batch__drain(folio_batch *b);
 
 /* session.c: a unit of writing. Starts a transaction (or a savepoint inside
  * the open one) and hands out its connection; end commits or rolls back. */
@@ -97,6 +102,7 @@ struct folio_store {
 	char *options;
 	folio_field *fields;
 	int n_fields;
+	unsigned fields_gen; /* changes whenever the fields do */
 	int fts;
 	char replica[27]; /* the database's replica id */
 	const folio_dialect *dialect;
@@ -130,6 +136,8 @@ struct folio_doc {
 	/* a loaded document's strings share one allocation: free with folio_doc__sfree() */
 	char *arena;
 	size_t arena_len;
+	/* what the packed metadata leaves out and a load fills in: replica, revs */
+	char implied[FOLIO_REV_MAX + 72];
 };
 void folio_doc__sfree(folio_doc *doc, char *p);
 
@@ -203,7 +211,7 @@ void folio_doc__apply(folio_doc *doc, folio_wres *res); /* takes res's strings *
 void folio_doc__wres_free(folio_wres *res);
 /* The packed metadata column (doc.c); the caller frees it. NULL when out of memory. */
 char *folio_doc__pack_meta(const folio_wres *r, const char *parent, const char *syncmaster,
-			   const char *replica);
+			   const char *replica, const char *own_replica);
 /* Initializes a doc struct in place (no allocation of the struct). */
 int folio_doc__init(folio_doc *doc, folio_store *st, const char *unid);
 void folio_doc__clear(folio_doc *doc);

@@ -80,6 +80,8 @@ static int savepoint(folio_cx *cx, const char *verb, int depth)
 int folio_session_begin(folio_session *ses)
 {
 	int rc;
+
+	folio_batch__drain(ses->batch);
 	if (ses->depth > 0) {
 		rc = savepoint(ses->txn_cx, "SAVEPOINT", ses->depth + 1);
 		if (rc == 0)
@@ -112,6 +114,8 @@ static void end_outer(folio_session *ses)
 int folio_session_commit(folio_session *ses)
 {
 	int rc;
+
+	folio_batch__drain(ses->batch);
 	if (ses->depth == 0)
 		return folio_error_set(FOLIO_EINVALID, "commit with no transaction open");
 	if (ses->depth > 1) {
@@ -137,6 +141,8 @@ int folio_session_commit(folio_session *ses)
 int folio_session_rollback(folio_session *ses)
 {
 	int rc;
+
+	folio_batch__drain(ses->batch);
 	if (ses->depth == 0)
 		return folio_error_set(FOLIO_EINVALID, "rollback with no transaction open");
 	if (ses->depth > 1) {
@@ -178,6 +184,8 @@ int folio_session__wend(folio_session *ses, int rc)
 int folio_session__rcx(folio_session *ses, folio_cx **cx)
 {
 	int rc;
+
+	folio_batch__drain(ses->batch);
 	if (ses->txn_cx) {
 		*cx = ses->txn_cx;
 		return 0;

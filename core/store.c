@@ -714,6 +714,7 @@ int folio_store_set_options_progress(folio_store *st, const char *options_json,
 		norm = NULL;
 		st->fields = tmp.fields;
 		st->n_fields = tmp.n_fields;
+		st->fields_gen++;
 		st->fts = tmp.fts;
 		st->sql = tmp.sql;
 		tmp.fields = f;

@@ -36,6 +36,7 @@ struct folio_conn {
 	char *path; /* as opened, for error lines */
 	int readonly;
 	sqlite3_stmt *tx[TX_COUNT];
+	sqlite3_stmt *bulk; /* the last bulk_insert's INSERT, kept for the next */
 };
 
 struct folio_stmt {
@@ -381,6 +382,7 @@ static void close_conn(folio_conn *c)
 		return;
 	for (i = 0; i < TX_COUNT; i++)
 		sqlite3_finalize(c->tx[i]);
+	sqlite3_finalize(c->bulk);
 	/* _v2: statements the caller still holds keep the handle alive until finalized. */
 	sqlite3_close_v2(c->db);
 	free(c->path);
@@ -732,6 +734,88 @@ static int sq_commit(folio_conn *conn)
 	return run_tx(conn, TX_COMMIT);
 }
 
+/*
+ * The bulk path: one single-row INSERT, prepared once and stepped per row.
+ * SQLite has nothing faster, but a single-row INSERT needs no statement
+ * journal (a multi-row one keeps one to undo itself), and the values are
+ * bound where they lie.
+ */
+static int bulk_stmt(folio_conn *conn, const char *table, const char *const *cols, int n_cols,
+		     sqlite3_stmt **out)
+{
+	char sql[4096];
+	size_t o;
+	int rc;
+
+	o = (size_t)snprintf(sql, sizeof(sql), "INSERT INTO %s (", table);
+	for (int i = 0; i < n_cols && o < sizeof(sql); i++)
+		o += (size_t)snprintf(sql + o, sizeof(sql) - o, "%s%s", i ? ", " : "", cols[i]);
+	for (int i = 0; i < n_cols && o < sizeof(sql); i++)
+		o += (size_t)snprintf(sql + o, sizeof(sql) - o, "%s", i ? ", ?" : ") VALUES (?");
+	if (o + 2 > sizeof(sql))
+		return folio_error_set(FOLIO_EINVALID, "sqlite: bulk insert into %s: too many columns",
+				       table);
+	sql[o++] = ')';
+	sql[o] = 0;
+	if (conn->bulk && strcmp(sqlite3_sql(conn->bulk), sql) == 0) {
+		*out = conn->bulk;
+		return 0;
+	}
+	sqlite3_finalize(conn->bulk);
+	conn->bulk = NULL;
+	rc = sqlite3_prepare_v3(conn->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &conn->bulk, NULL);
+	if (rc != SQLITE_OK)
+		return fail(conn->db, rc, NULL, " in: ", sql);
+	*out = conn->bulk;
+	return 0;
+}
+
+static int sq_bulk_insert(folio_conn *conn, const char *table, const char *const *cols, int n_cols,
+			  const folio_value *rows, size_t n_rows)
+{
+	sqlite3_stmt *st;
+	int rc = bulk_stmt(conn, table, cols, n_cols, &st);
+
+	if (rc < 0)
+		return rc;
+	for (size_t r = 0; r < n_rows; r++) {
+		const folio_value *v = rows + r * (size_t)n_cols;
+		for (int i = 0; i < n_cols; i++) {
+			switch (v[i].type) {
+			case FOLIO_COL_INT:
+				rc = sqlite3_bind_int64(st, i + 1, (sqlite3_int64)v[i].i);
+				break;
+			case FOLIO_COL_DOUBLE:
+				rc = sqlite3_bind_double(st, i + 1, v[i].d);
+				break;
+			case FOLIO_COL_TEXT:
+				rc = sqlite3_bind_text64(st, i + 1, v[i].p ? v[i].p : "",
+							 (sqlite3_uint64)v[i].len, SQLITE_STATIC,
+							 SQLITE_UTF8);
+				break;
+			default:
+				rc = sqlite3_bind_null(st, i + 1);
+				break;
+			}
+			if (rc != SQLITE_OK) {
+				sqlite3_reset(st);
+				return fail_db(conn->db, rc);
+			}
+		}
+		rc = sqlite3_step(st);
+		if (rc != SQLITE_DONE) {
+			rc = fail(conn->db, sqlite3_extended_errcode(conn->db), NULL, " in: ",
+				  sqlite3_sql(st));
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+			return rc;
+		}
+		sqlite3_reset(st);
+	}
+	sqlite3_clear_bindings(st);
+	return 0;
+}
+
 static int sq_rollback(folio_conn *conn)
 {
 	/*
@@ -772,4 +856,6 @@ const folio_driver folio_sqlite_driver = {
 	.rollback = sq_rollback,
 	.ping = NULL,
 	.last_insert_id = sq_last_insert_id,
+	.bulk_insert = sq_bulk_insert,
+	.bulk_wait = NULL,
 };

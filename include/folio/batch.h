@@ -21,13 +21,23 @@ enum {
 	 */
 	FOLIO_BATCH_KEEP_META = 1u << 0,
 	/* A document whose UNID exists already is an error (FOLIO_EEXISTS). */
-	FOLIO_BATCH_CHECK_CONFLICT = 1u << 1
+	FOLIO_BATCH_CHECK_CONFLICT = 1u << 1,
+	/*
+	 * No writer thread: everything on the caller's thread. By default, on
+	 * a machine with more than one core, full chunks of new documents are
+	 * written by a thread of the batch while the caller's thread validates
+	 * the next ones.
+	 */
+	FOLIO_BATCH_ONE_THREAD = 1u << 2
 };
 
 /*
  * Opens a batch on `st`: a write transaction (joined to the Session's open
- * transaction, if any) that folio_batch_commit() ends.
- * Returns 0, FOLIO_EBUSY, FOLIO_ENOTFOUND (the store was dropped).
+ * transaction, if any) that folio_batch_commit() ends. A Session has at
+ * most one batch open; other calls on the Session while it is open are
+ * allowed (they wait for the batch's writer thread, if it is writing).
+ * Returns 0, FOLIO_EBUSY, FOLIO_EINVALID (a batch is open on the Session
+ * already), FOLIO_ENOTFOUND (the store was dropped).
  */
 int folio_batch_open(folio_batch **out, folio_store *st, unsigned flags);
 
@@ -35,7 +45,9 @@ int folio_batch_open(folio_batch **out, folio_store *st, unsigned flags);
  * Saves one document given as wire JSON (system fields at the root; `_unid`
  * honoured, generated when absent). On failure the error names the problem
  * and the batch is spoiled: every later put and the commit fail, and
- * nothing of the batch is ever visible.
+ * nothing of the batch is ever visible. A failure of the database while
+ * writing a chunk of earlier documents in the background is reported by
+ * the next put or by the commit.
  * Returns 0, FOLIO_EINVALID, FOLIO_ETOOBIG, FOLIO_EEXISTS, FOLIO_ECONFLICT.
  */
 int folio_batch_put(folio_batch *b, const char *json, size_t len);
