@@ -37,7 +37,8 @@ typedef struct chunk {
 	folio_wprep **prep;
 	int *done;
 	int n;
-	size_t bytes; /* their JSON text */
+	size_t bytes;    /* their JSON text */
+	folio_rows rows; /* on the bulk path, their rows, captured as they are put */
 } chunk;
 
 struct folio_batch {
@@ -111,6 +112,7 @@ static void batch_free_arrays(folio_batch *b)
 		free(b->ch[i].doc);
 		free(b->ch[i].prep);
 		free(b->ch[i].done);
+		folio_doc__rows_free(&b->ch[i].rows);
 	}
 }
 
@@ -132,7 +134,8 @@ static int write_chunk(folio_batch *b, chunk *c)
 	if (c->n == 0)
 		return 0;
 	if (b->bulk)
-		rc = folio_doc__write_bulk(c->doc, c->prep, c->n, b->cx, c->done, &b->bulkst);
+		rc = folio_doc__write_bulk(c->doc, c->prep, c->n, b->cx, c->done, &b->bulkst,
+					   &c->rows);
 	else
 		rc = folio_doc__write_many(c->doc, c->prep, c->n, b->cx, c->done);
 	for (int i = 0; rc == 0 && i < c->n; i++)
@@ -344,6 +347,14 @@ int folio_batch_put(folio_batch *b, const char *json, size_t len)
 	if (rc == 0 && (b->bulk ? folio_doc__prep_bulk(doc, prep, b->wflags)
 			      : folio_doc__prep_is_new(prep))) {
 		chunk *c = &b->ch[b->fill];
+		/* The row the bulk insert takes, bound here rather than by the writer. */
+		if (b->bulk)
+			rc = folio_doc__capture(&c->rows, c->n, doc, prep);
+		if (rc < 0) {
+			folio_doc__prep_free(prep);
+			folio_doc_free(doc);
+			return spoil(b, rc);
+		}
 		c->doc[c->n] = doc;
 		c->prep[c->n++] = prep;
 		c->bytes += len;

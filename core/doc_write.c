@@ -1520,15 +1520,8 @@ static int find_fresh(folio_cx *cx, folio_store *st, folio_doc **docs, int n,
 {
 	int rc = 0;
 
-	for (int i = 0; i < n; i++) {
-		ents[i].unid = docs[i]->unid;
-		ents[i].i = i;
+	for (int i = 0; i < n; i++)
 		fresh[i] = 1;
-	}
-	qsort(ents, (size_t)n, sizeof(*ents), unid_ent_cmp);
-	for (int j = 1; j < n; j++)
-		if (strcmp(ents[j].unid, ents[j - 1].unid) == 0)
-			fresh[ents[j].i] = 0;
 	if (seen->state == SEEN_UNKNOWN) {
 		int empty = 0;
 		rc = store_empty(cx, st, &empty);
@@ -1543,12 +1536,15 @@ static int find_fresh(folio_cx *cx, folio_store *st, folio_doc **docs, int n,
 		}
 	}
 	if (seen->state == SEEN_FRESH) {
-		for (int i = 0; i < n; i++)
-			if (fresh[i] && seen_maybe(seen, docs[i]->unid))
+		/*
+		 * Every UNID of the chunk is the store's now, or will be by the
+		 * ordinary path; a second appearance in the chunk is a "maybe".
+		 */
+		for (int i = 0; i < n; i++) {
+			if (seen_maybe(seen, docs[i]->unid))
 				fresh[i] = 0;
-		/* Every UNID of the chunk is the store's now, or will be by the ordinary path. */
-		for (int i = 0; i < n; i++)
 			seen_add(seen, docs[i]->unid);
+		}
 		if (seen->n_seen > SEEN_MAX) {
 			/* Full: from the next chunk on, the store is asked. */
 			free(seen->seen);
@@ -1557,6 +1553,14 @@ static int find_fresh(folio_cx *cx, folio_store *st, folio_doc **docs, int n,
 		}
 		return 0;
 	}
+	for (int i = 0; i < n; i++) {
+		ents[i].unid = docs[i]->unid;
+		ents[i].i = i;
+	}
+	qsort(ents, (size_t)n, sizeof(*ents), unid_ent_cmp);
+	for (int j = 1; j < n; j++)
+		if (strcmp(ents[j].unid, ents[j - 1].unid) == 0)
+			fresh[ents[j].i] = 0;
 	for (int from = 0; rc == 0 && from < n; from += CHECK_GROUP) {
 		int group = n - from < CHECK_GROUP ? n - from : CHECK_GROUP;
 		rc = check_group(cx, st, docs, from, group, ents, n, fresh);
@@ -1736,8 +1740,83 @@ static int bulk_columns(const folio_store *st, char *buf, size_t size, const cha
 	return n;
 }
 
+void folio_doc__rows_free(folio_rows *br)
+{
+	for (size_t i = 0; i < br->n_scratch; i++)
+		folio_buf__free(&br->scratch[i]);
+	free(br->scratch);
+	free(br->rows);
+	memset(br, 0, sizeof(*br));
+}
+
+/* Room for row i of a chunk of FOLIO_DOC__BULK (or more) rows. */
+static int rows_room(folio_rows *br, const folio_store *st, int i)
+{
+	size_t per_row = (size_t)(n_slots(st) ? n_slots(st) : 1), want = (size_t)i + 1;
+
+	if (!br->ncols) {
+		const char *cols[BULK_COLS_MAX];
+		char names[512];
+		int n = bulk_columns(st, names, sizeof(names), cols, BULK_COLS_MAX);
+		if (n < 0)
+			return n;
+		br->ncols = n;
+		br->per_row = per_row;
+		br->gen = st->fields_gen;
+	}
+	if (want < FOLIO_DOC__BULK)
+		want = FOLIO_DOC__BULK;
+	if (br->cap < want) {
+		folio_value *rows = realloc(br->rows, want * (size_t)br->ncols * sizeof(*rows));
+		folio_buf *sc;
+		if (!rows)
+			return folio_error__oom();
+		br->rows = rows;
+		sc = realloc(br->scratch, want * per_row * sizeof(*sc));
+		if (!sc)
+			return folio_error__oom();
+		for (size_t k = br->n_scratch; k < want * per_row; k++)
+			folio_buf__init(&sc[k], 0);
+		br->scratch = sc;
+		br->n_scratch = want * per_row;
+		br->cap = want;
+	}
+	return 0;
+}
+
+int folio_doc__capture(folio_rows *br, int i, folio_doc *doc, folio_wprep *p)
+{
+	folio_store *st = doc->st;
+	int rc = 0;
+
+	if (i == 0) {
+		if (br->ncols && br->gen != st->fields_gen)
+			folio_doc__rows_free(br); /* the store's fields changed */
+		br->ok = 1;
+	}
+	if (!br->ok || (br->ncols && br->gen != st->fields_gen)) {
+		br->ok = 0;
+		return 0; /* write_bulk binds the chunk itself */
+	}
+	rc = rows_room(br, st, i);
+	if (rc == 0 && !p->meta) {
+		current none = {0};
+		rc = compute_meta(doc, &none, &p->span, &p->r, &p->meta);
+	}
+	if (rc == 0) {
+		capture cap = {br->rows + (size_t)i * (size_t)br->ncols, br->ncols};
+		folio_q q = {NULL, (folio_stmt *)&cap, &capture_driver, -1};
+		rc = bind_insert(&q, 1, doc, &p->r, p->meta, &p->root,
+				 br->scratch + (size_t)i * br->per_row);
+		rc = rc ? rc : folio_q__int(&q, br->ncols, 0); /* the docid: chosen by write_bulk */
+	}
+	if (rc < 0)
+		br->ok = 0;
+	return rc;
+}
+
 int folio_doc__write_bulk(folio_doc **docs, folio_wprep **preps, int n, folio_cx *cx, int *done,
-			  folio_bulk *bulk)
+			  folio_bulk *bulk, folio_rows *pre)
 {
 	folio_store *st = docs[0]->st;
 	int ncols = 0, k = 0, rc = 0;
@@ -1747,6 +1826,7 @@ int folio_doc__write_bulk(folio_doc **docs, folio_wprep **preps, int n, folio_cx
 	int *fresh = calloc((size_t)n, sizeof(*fresh));
 	int64_t *ids = calloc((size_t)n, sizeof(*ids));
 	size_t per_row = (size_t)(n_slots(st) ? n_slots(st) : 1);
+	const folio_value *rows;
 
 	for (int i = 0; i < n; i++)
 		done[i] = 0;
@@ -1783,24 +1863,52 @@ int folio_doc__write_bulk(folio_doc **docs, folio_wprep **preps, int n, folio_cx
 		rc = ncols;
 		goto out;
 	}
-	rc = bulk_room(bulk, (size_t)k, (size_t)ncols, per_row);
-	if (rc < 0)
-		goto out;
-	for (int i = 0, r = 0; rc == 0 && i < n; i++) {
-		capture cap = {bulk->rows + (size_t)r * (size_t)ncols, ncols};
-		folio_q q = {NULL, (folio_stmt *)&cap, &capture_driver, -1};
-		if (!fresh[i])
-			continue;
-		/* bind_slots() takes a scratch buffer per slot of the store. */
-		rc = bind_insert(&q, 1, docs[i], &preps[i]->r, preps[i]->meta, &preps[i]->root,
-				 bulk->scratch + (size_t)r * per_row);
-		rc = rc ? rc : folio_q__int(&q, ncols, ids[r]);
-		r++;
+	if (pre && pre->ok && pre->ncols == ncols && pre->gen == st->fields_gen) {
+		/*
+		 * Captured ahead (folio_doc__capture): the fresh rows moved
+		 * together, their seq and docid set.
+		 */
+		int seqcol = -1;
+		for (int c = 0; c < ncols; c++)
+			if (strcmp(cols[c], "seq") == 0)
+				seqcol = c;
+		if (seqcol < 0) {
+			rc = folio_error_set(FOLIO_ERROR, "bulk insert: no seq column");
+			goto out;
+		}
+		for (int i = 0, r = 0; i < n; i++) {
+			folio_value *row = pre->rows + (size_t)r * (size_t)ncols;
+			if (!fresh[i])
+				continue;
+			if (r != i)
+				memmove(row, pre->rows + (size_t)i * (size_t)ncols,
+					(size_t)ncols * sizeof(*row));
+			row[seqcol].i = preps[i]->r.seq;
+			row[ncols - 1].i = ids[r];
+			r++;
+		}
+		rows = pre->rows;
+	} else {
+		rc = bulk_room(bulk, (size_t)k, (size_t)ncols, per_row);
+		if (rc < 0)
+			goto out;
+		for (int i = 0, r = 0; rc == 0 && i < n; i++) {
+			capture cap = {bulk->rows + (size_t)r * (size_t)ncols, ncols};
+			folio_q q = {NULL, (folio_stmt *)&cap, &capture_driver, -1};
+			if (!fresh[i])
+				continue;
+			/* bind_slots() takes a scratch buffer per slot of the store. */
+			rc = bind_insert(&q, 1, docs[i], &preps[i]->r, preps[i]->meta,
+					 &preps[i]->root, bulk->scratch + (size_t)r * per_row);
+			rc = rc ? rc : folio_q__int(&q, ncols, ids[r]);
+			r++;
+		}
+		if (rc < 0)
+			goto out;
+		rows = bulk->rows;
 	}
-	if (rc < 0)
-		goto out;
 	snprintf(table, sizeof(table), "%s_doc", st->db);
-	rc = folio_cx__bulk_insert(cx, table, cols, ncols, bulk->rows, (size_t)k);
+	rc = folio_cx__bulk_insert(cx, table, cols, ncols, rows, (size_t)k);
 	if (rc < 0)
 		goto out;
 	for (int i = 0, r = 0; i < n; i++) {

@@ -205,8 +205,27 @@ typedef struct folio_bulk {
 	size_t n_scratch;
 } folio_bulk;
 void folio_doc__bulk_free(folio_bulk *bulk);
+/*
+ * A chunk's bulk rows, captured ahead by folio_doc__capture() (in a batch,
+ * on the caller's thread, as each document is put) for write_bulk, which
+ * then sets their seq and docid. Zeroed at first; folio_doc__rows_free().
+ */
+typedef struct folio_rows {
+	folio_value *rows;
+	size_t cap; /* rows of room */
+	int ncols;
+	size_t per_row; /* scratch buffers per row */
+	folio_buf *scratch;
+	size_t n_scratch;
+	unsigned gen; /* the store's fields_gen when captured */
+	int ok;       /* rows 0.. of the chunk are all captured */
+} folio_rows;
+void folio_doc__rows_free(folio_rows *rows);
+/* Captures row i of a chunk: documents in order from 0, each a new document on the bulk path. */
+int folio_doc__capture(folio_rows *rows, int i, folio_doc *doc, folio_wprep *prep);
+/* rows: the chunk's rows captured ahead, or NULL (bound here). */
 int folio_doc__write_bulk(folio_doc **docs, folio_wprep **preps, int n, folio_cx *cx,
-			  int *done, folio_bulk *bulk);
+			  int *done, folio_bulk *bulk, folio_rows *rows);
 void folio_doc__apply(folio_doc *doc, folio_wres *res); /* takes res's strings */
 void folio_doc__wres_free(folio_wres *res);
 /* The packed metadata column (doc.c); the caller frees it. NULL when out of memory. */
