@@ -1017,6 +1017,65 @@ static void test_bulk_fault_fakebulk(void **state)
 	folio_server_close(srv);
 }
 
+/*
+ * The writer thread: other calls on the Session while a batch is open wait
+ * for the chunk in flight and see what the batch wrote; a second batch on
+ * the Session is refused; with FOLIO_BATCH_ONE_THREAD the same documents
+ * come out with the same seqs.
+ */
+static void pipeline_run(fx *f, const char *store, unsigned flags, int64_t seqs[3])
+{
+	folio_store *st;
+	folio_batch *b, *b2 = NULL;
+	folio_doc *d;
+	char json[96];
+	int64_t n;
+
+	assert_ok(folio_store_create(f->ses, DB, store, NULL));
+	assert_ok(folio_store_open(&st, f->ses, DB, store));
+	assert_ok(folio_batch_open(&b, st, flags));
+	assert_folio(FOLIO_EINVALID, folio_batch_open(&b2, st, flags));
+	assert_null(b2);
+	for (int i = 0; i < 1500; i++) {
+		int len = snprintf(json, sizeof(json), "{\"_unid\":\"p%04d\",\"i\":%d}", i, i);
+		assert_ok(folio_batch_put(b, json, (size_t)len));
+		if (i == 1100) {
+			/* Two chunks of 512 were full: both are written before this load reads. */
+			assert_body(st, "p0700", "{\"i\":700}");
+			assert_ok(folio_store_count(&n, st));
+			assert_true(n >= 1024);
+		}
+	}
+	assert_ok(folio_batch_commit(b));
+	folio_batch_free(b);
+	assert_ok(folio_store_count(&n, st));
+	assert_int_equal(n, 1500);
+	assert_body(st, "p1499", "{\"i\":1499}");
+	for (int k = 0; k < 3; k++) {
+		char unid[8];
+		snprintf(unid, sizeof(unid), "p%04d", k * 700);
+		assert_ok(folio_doc_load(&d, st, unid));
+		seqs[k] = folio_doc_seq(d);
+		folio_doc_free(d);
+	}
+	folio_store_free(st);
+}
+
+static void test_pipeline_session_calls(void **state)
+{
+	fx *f = *state;
+	int64_t a[3], b[3];
+
+	pipeline_run(f, "piped", 0, a);
+	pipeline_run(f, "onethread", FOLIO_BATCH_ONE_THREAD, b);
+	/* Each batch's seqs follow the order of its puts, 700 apart. */
+	assert_int_equal(a[1] - a[0], 700);
+	assert_int_equal(a[2] - a[1], 700);
+	assert_int_equal(b[1] - b[0], 700);
+	assert_int_equal(b[2] - b[1], 700);
+	assert_true(b[0] > a[2]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1035,6 +1094,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bulk_chunk_boundaries, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bulk_refused_value, setup, teardown),
 		cmocka_unit_test(test_bulk_fault_fakebulk),
+		cmocka_unit_test_setup_teardown(test_pipeline_session_calls, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("batch", tests, NULL, NULL);
 }

@@ -36,7 +36,8 @@ struct folio_conn {
 	char *path; /* as opened, for error lines */
 	int readonly;
 	sqlite3_stmt *tx[TX_COUNT];
-	sqlite3_stmt *bulk; /* the last bulk_insert's INSERT, kept for the next */
+	/* the last bulk_insert's INSERTs (one row, BULK_ROWS rows), kept for the next */
+	sqlite3_stmt *bulk, *bulk_multi;
 };
 
 struct folio_stmt {
@@ -383,6 +384,7 @@ static void close_conn(folio_conn *c)
 	for (i = 0; i < TX_COUNT; i++)
 		sqlite3_finalize(c->tx[i]);
 	sqlite3_finalize(c->bulk);
+	sqlite3_finalize(c->bulk_multi);
 	/* _v2: statements the caller still holds keep the handle alive until finalized. */
 	sqlite3_close_v2(c->db);
 	free(c->path);
@@ -735,84 +737,108 @@ static int sq_commit(folio_conn *conn)
 }
 
 /*
- * The bulk path: one single-row INSERT, prepared once and stepped per row.
- * SQLite has nothing faster, but a single-row INSERT needs no statement
- * journal (a multi-row one keeps one to undo itself), and the values are
- * bound where they lie.
+ * The bulk path: INSERT OR FAIL of BULK_ROWS rows of VALUES, prepared once
+ * and run for each full group, and the single-row form for the rest. OR
+ * FAIL, not the default ABORT: a statement that may abort after writing
+ * some rows keeps a statement journal to undo them, which costs more than
+ * the multi-row statement saves; with OR FAIL a refused row stops the
+ * statement with the rows before it written, and the caller rolls back
+ * (driver.h). The values are bound where they lie.
  */
-static int bulk_stmt(folio_conn *conn, const char *table, const char *const *cols, int n_cols,
-		     sqlite3_stmt **out)
+#define BULK_ROWS 16
+
+static int bulk_stmt(folio_conn *conn, int multi, const char *table, const char *const *cols,
+		     int n_cols, sqlite3_stmt **out)
 {
-	char sql[4096];
-	size_t o;
+	sqlite3_stmt **slot = multi ? &conn->bulk_multi : &conn->bulk;
+	int rows = multi ? BULK_ROWS : 1;
+	size_t o, size = 256 + (size_t)n_cols * (40 + 3 * (size_t)rows);
+	char *sql = malloc(size);
 	int rc;
 
-	o = (size_t)snprintf(sql, sizeof(sql), "INSERT INTO %s (", table);
-	for (int i = 0; i < n_cols && o < sizeof(sql); i++)
-		o += (size_t)snprintf(sql + o, sizeof(sql) - o, "%s%s", i ? ", " : "", cols[i]);
-	for (int i = 0; i < n_cols && o < sizeof(sql); i++)
-		o += (size_t)snprintf(sql + o, sizeof(sql) - o, "%s", i ? ", ?" : ") VALUES (?");
-	if (o + 2 > sizeof(sql))
+	if (!sql)
+		return folio_error_set(FOLIO_ENOMEM, "out of memory");
+	o = (size_t)snprintf(sql, size, "INSERT OR FAIL INTO %s (", table);
+	for (int i = 0; i < n_cols && o < size; i++)
+		o += (size_t)snprintf(sql + o, size - o, "%s%s", i ? ", " : "", cols[i]);
+	for (int r = 0; r < rows && o < size; r++)
+		for (int i = 0; i < n_cols && o < size; i++)
+			o += (size_t)snprintf(sql + o, size - o, "%s",
+					      i ? ", ?" : r ? "), (?" : ") VALUES (?");
+	if (o + 2 > size) {
+		free(sql);
 		return folio_error_set(FOLIO_EINVALID, "sqlite: bulk insert into %s: too many columns",
 				       table);
+	}
 	sql[o++] = ')';
 	sql[o] = 0;
-	if (conn->bulk && strcmp(sqlite3_sql(conn->bulk), sql) == 0) {
-		*out = conn->bulk;
+	if (*slot && strcmp(sqlite3_sql(*slot), sql) == 0) {
+		free(sql);
+		*out = *slot;
 		return 0;
 	}
-	sqlite3_finalize(conn->bulk);
-	conn->bulk = NULL;
-	rc = sqlite3_prepare_v3(conn->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &conn->bulk, NULL);
-	if (rc != SQLITE_OK)
-		return fail(conn->db, rc, NULL, " in: ", sql);
-	*out = conn->bulk;
+	sqlite3_finalize(*slot);
+	*slot = NULL;
+	rc = sqlite3_prepare_v3(conn->db, sql, -1, SQLITE_PREPARE_PERSISTENT, slot, NULL);
+	if (rc != SQLITE_OK) {
+		rc = fail(conn->db, rc, NULL, " in: ", sql);
+		free(sql);
+		return rc;
+	}
+	free(sql);
+	*out = *slot;
+	return 0;
+}
+
+/* Binds n rows of values from parameter 1 on. */
+static int bulk_bind(folio_conn *conn, sqlite3_stmt *st, const folio_value *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		int p = (int)i + 1, rc;
+		switch (v[i].type) {
+		case FOLIO_COL_INT:
+			rc = sqlite3_bind_int64(st, p, (sqlite3_int64)v[i].i);
+			break;
+		case FOLIO_COL_DOUBLE:
+			rc = sqlite3_bind_double(st, p, v[i].d);
+			break;
+		case FOLIO_COL_TEXT:
+			rc = sqlite3_bind_text64(st, p, v[i].p ? v[i].p : "", (sqlite3_uint64)v[i].len,
+						 SQLITE_STATIC, SQLITE_UTF8);
+			break;
+		default:
+			rc = sqlite3_bind_null(st, p);
+			break;
+		}
+		if (rc != SQLITE_OK)
+			return fail_db(conn->db, rc);
+	}
 	return 0;
 }
 
 static int sq_bulk_insert(folio_conn *conn, const char *table, const char *const *cols, int n_cols,
 			  const folio_value *rows, size_t n_rows)
 {
-	sqlite3_stmt *st;
-	int rc = bulk_stmt(conn, table, cols, n_cols, &st);
+	size_t r = 0;
 
-	if (rc < 0)
-		return rc;
-	for (size_t r = 0; r < n_rows; r++) {
-		const folio_value *v = rows + r * (size_t)n_cols;
-		for (int i = 0; i < n_cols; i++) {
-			switch (v[i].type) {
-			case FOLIO_COL_INT:
-				rc = sqlite3_bind_int64(st, i + 1, (sqlite3_int64)v[i].i);
-				break;
-			case FOLIO_COL_DOUBLE:
-				rc = sqlite3_bind_double(st, i + 1, v[i].d);
-				break;
-			case FOLIO_COL_TEXT:
-				rc = sqlite3_bind_text64(st, i + 1, v[i].p ? v[i].p : "",
-							 (sqlite3_uint64)v[i].len, SQLITE_STATIC,
-							 SQLITE_UTF8);
-				break;
-			default:
-				rc = sqlite3_bind_null(st, i + 1);
-				break;
-			}
-			if (rc != SQLITE_OK) {
-				sqlite3_reset(st);
-				return fail_db(conn->db, rc);
-			}
-		}
-		rc = sqlite3_step(st);
-		if (rc != SQLITE_DONE) {
+	while (r < n_rows) {
+		int multi = n_rows - r >= BULK_ROWS;
+		size_t k = multi ? BULK_ROWS : 1;
+		sqlite3_stmt *st = NULL;
+		int rc = bulk_stmt(conn, multi, table, cols, n_cols, &st);
+
+		if (rc < 0)
+			return rc;
+		rc = bulk_bind(conn, st, rows + r * (size_t)n_cols, k * (size_t)n_cols);
+		if (rc == 0 && sqlite3_step(st) != SQLITE_DONE)
 			rc = fail(conn->db, sqlite3_extended_errcode(conn->db), NULL, " in: ",
 				  sqlite3_sql(st));
-			sqlite3_reset(st);
-			sqlite3_clear_bindings(st);
-			return rc;
-		}
 		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+		if (rc < 0)
+			return rc;
+		r += k;
 	}
-	sqlite3_clear_bindings(st);
 	return 0;
 }
 
