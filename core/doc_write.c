@@ -1576,7 +1576,7 @@ static int find_fresh(folio_cx *cx, folio_store *st, folio_doc **docs, int n,
  * rollback leaves.) The largest key is read for each chunk: an insert by
  * the ordinary path in between takes the next key after it.
  */
-#define IDS_AHEAD_MAX 8192
+#define IDS_AHEAD_MAX 65536
 
 static int choose_docids(folio_cx *cx, folio_store *st, folio_bulk *bulk, int64_t *ids, int k)
 {
@@ -1595,10 +1595,22 @@ static int choose_docids(folio_cx *cx, folio_store *st, folio_bulk *bulk, int64_
 		bulk->at_ids = 0;
 		bulk->next_ids = want * 2 > IDS_AHEAD_MAX ? IDS_AHEAD_MAX : want * 2;
 		snprintf(table, sizeof(table), "%s_doc", st->db);
-		snprintf(sql, sizeof(sql), d->key_next, table, "docid");
+		snprintf(sql, sizeof(sql), d->key_range ? d->key_range : d->key_next, table, "docid");
 		rc = folio_q__prep(&q, cx, sql);
 		rc = rc ? rc : folio_q__int(&q, 1, (int64_t)want);
-		while (rc == 0) {
+		if (rc == 0 && d->key_range) {
+			/* One row: the last of `want` values reserved. */
+			rc = folio_q__step(&q);
+			if (rc == FOLIO_ROW && !folio_q__is_null(&q, 0)) {
+				int64_t last = folio_q__col_int(&q, 0);
+				for (size_t i = 0; i < want; i++)
+					bulk->ids[i] = last - (int64_t)want + 1 + (int64_t)i;
+				bulk->n_ids = want;
+			}
+			if (rc >= 0)
+				rc = 0;
+		}
+		while (rc == 0 && !d->key_range) {
 			rc = folio_q__step(&q);
 			if (rc != FOLIO_ROW)
 				break;

@@ -49,6 +49,9 @@ static const folio_dialect dialects[] = {
 		.on_conflict_nothing = " ON CONFLICT DO NOTHING",
 		.key_next = "SELECT nextval(pg_get_serial_sequence('%1$s', '%2$s')) "
 			    "FROM generate_series(1, ?)",
+		/* setval is not undone by a rollback: what a failed batch reserved is a gap. */
+		.key_range = "SELECT setval(pg_get_serial_sequence('%1$s', '%2$s'), "
+			     "nextval(pg_get_serial_sequence('%1$s', '%2$s')) + CAST(? AS BIGINT) - 1)",
 	},
 	{
 		.name = "mariadb",

@@ -39,6 +39,14 @@ typedef struct folio_dialect {
 	 */
 	const char *key_next;
 	const char *key_last;
+	/*
+	 * Optional, with key_next: reserves `?` new values of the key's
+	 * sequence in one step and returns the last of them (the others are
+	 * the ones before it). Only for a writer that holds the database's
+	 * counter row, so that no other writer takes values of the sequence
+	 * in between (every insert comes after its writer's first seq).
+	 */
+	const char *key_range;
 } folio_dialect;
 
 /* The dialect named `name`, or NULL. */
