@@ -45,6 +45,7 @@ typedef struct bench_opts {
 	const char *odbc;   /* an odbc: URL to the same server: folio through ODBC too */
 	int strict;         /* exit 3 when a target is missed */
 	int only;           /* 0 both; 'f' folio only; 'b' baseline only (for profilers) */
+	int one_thread;     /* folio's batches without their writer thread */
 } bench_opts;
 
 /* ---------------------------------------------------------- baselines */

@@ -239,6 +239,8 @@ static int folio_reset(folio_ctx *f, const char *dir, int *warned)
 
 /* The last folio import's folio_batch_commit, in seconds (shown in each run's line). */
 static double last_commit_s;
+/* --one-thread: FOLIO_BATCH_ONE_THREAD */
+static unsigned batch_flags;
 
 static int folio_import(folio_ctx *f, const gen_doc *docs, unsigned n)
 {
@@ -246,7 +248,7 @@ static int folio_import(folio_ctx *f, const gen_doc *docs, unsigned n)
 	double t0;
 	int rc;
 
-	rc = folio_batch_open(&b, f->st, 0);
+	rc = folio_batch_open(&b, f->st, batch_flags);
 	if (rc != 0)
 		return bench_fail("folio_bench", "folio_batch_open", rc);
 	for (unsigned i = 0; i < n; i++) {
@@ -361,7 +363,7 @@ static void usage(FILE *to)
 {
 	fprintf(to,
 		"usage: folio_bench [--docs N] [--loads N] [--repeat R] [--dir DIR] [--strict]\n"
-		"                   [--only folio|baseline] [--server URL [--odbc URL]]\n"
+		"                   [--only folio|baseline] [--one-thread] [--server URL [--odbc URL]]\n"
 		"  --docs N     documents to import (default 100000)\n"
 		"  --loads N    loads by UNID (default 10000)\n"
 		"  --repeat R   run each phase R times, report the best (default 1)\n"
@@ -375,7 +377,9 @@ static void usage(FILE *to)
 		"               folio through libpq\n"
 		"  --strict     exit 3 when a target is missed\n"
 		"  --only WHICH run only folio or only the baseline (to profile one;\n"
-		"               no ratios)\n");
+		"               no ratios)\n"
+		"  --one-thread folio's batches without their writer thread\n"
+		"               (FOLIO_BATCH_ONE_THREAD), as the baseline\n");
 }
 
 
@@ -396,6 +400,7 @@ static int parse_opts(bench_opts *o, int argc, char **argv)
 		{ "odbc", required_argument, NULL, 'O' },
 		{ "strict", no_argument, NULL, 'S' },
 		{ "only", required_argument, NULL, 'o' },
+		{ "one-thread", no_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -429,6 +434,10 @@ static int parse_opts(bench_opts *o, int argc, char **argv)
 			break;
 		case 'S':
 			o->strict = 1;
+			break;
+		case 'T':
+			o->one_thread = 1;
+			batch_flags = FOLIO_BATCH_ONE_THREAD;
 			break;
 		case 'o':
 			if (strcmp(optarg, "folio") == 0)
@@ -508,9 +517,11 @@ static int report(const phase_result *p, size_t np, const bench_opts *o, const b
 	if (where != NULL)
 		printf("server:   %s\n", where);
 	if (o->only != 'b')
-		printf("folio:    folio_batch_* into a store %s\n",
+		printf("folio:    folio_batch_* into a store %s, %s\n",
 		       fields ? "that extracts city, age, name"
-			      : "WITHOUT extracted fields (rejected)");
+			      : "WITHOUT extracted fields (rejected)",
+		       o->one_thread ? "on the caller's thread only (--one-thread)"
+				     : "with the batch's writer thread");
 	if (o->only != 'f')
 		printf("baseline: %s\n", bl->description);
 	if (odbc_where != NULL)

@@ -1630,8 +1630,8 @@ static int od_rollback(folio_conn *conn)
 /* The most rows, and the most bytes of parameter arrays, of one SQLExecute. */
 #define BULK_ROWS_MAX 1024
 #define BULK_BYTES_MAX ((size_t)8 << 20)
-#define BULK_PG_ROWS 128
-#define BULK_PG_PARAMS 2048
+#define BULK_PG_ROWS 512
+#define BULK_PG_PARAMS 8192
 
 /* The arrays of one column of a group of rows. */
 typedef struct bulk_col {

@@ -38,6 +38,7 @@ struct folio_conn {
 	sqlite3_stmt *tx[TX_COUNT];
 	/* the last bulk_insert's INSERTs (one row, BULK_ROWS rows), kept for the next */
 	sqlite3_stmt *bulk, *bulk_multi;
+	char bulk_key[1024]; /* the table and columns they insert into (bulk_key()) */
 };
 
 struct folio_stmt {
@@ -747,15 +748,54 @@ static int sq_commit(folio_conn *conn)
  */
 #define BULK_ROWS 16
 
+/* "table(col,col,...)": what the kept bulk statements were made for. */
+static int bulk_key(char *out, size_t size, const char *table, const char *const *cols, int n_cols)
+{
+	size_t o = 0, n = strlen(table);
+
+	if (n + 2 > size)
+		return -1;
+	memcpy(out, table, n);
+	o = n;
+	out[o++] = '(';
+	for (int i = 0; i < n_cols; i++) {
+		n = strlen(cols[i]);
+		if (o + n + 2 > size)
+			return -1;
+		memcpy(out + o, cols[i], n);
+		o += n;
+		out[o++] = ',';
+	}
+	out[o] = 0;
+	return 0;
+}
+
 static int bulk_stmt(folio_conn *conn, int multi, const char *table, const char *const *cols,
 		     int n_cols, sqlite3_stmt **out)
 {
 	sqlite3_stmt **slot = multi ? &conn->bulk_multi : &conn->bulk;
 	int rows = multi ? BULK_ROWS : 1;
-	size_t o, size = 256 + (size_t)n_cols * (40 + 3 * (size_t)rows);
-	char *sql = malloc(size);
+	char key[sizeof(conn->bulk_key)];
+	size_t o, size;
+	char *sql;
 	int rc;
 
+	if (bulk_key(key, sizeof(key), table, cols, n_cols) < 0)
+		return folio_error_set(FOLIO_EINVALID, "sqlite: bulk insert into %s: too many columns",
+				       table);
+	if (strcmp(key, conn->bulk_key) != 0) {
+		/* Other columns: both kept statements go. */
+		sqlite3_finalize(conn->bulk);
+		sqlite3_finalize(conn->bulk_multi);
+		conn->bulk = conn->bulk_multi = NULL;
+		memcpy(conn->bulk_key, key, sizeof(key));
+	}
+	if (*slot) {
+		*out = *slot;
+		return 0;
+	}
+	size = 256 + (size_t)n_cols * (40 + 3 * (size_t)rows);
+	sql = malloc(size);
 	if (!sql)
 		return folio_error_set(FOLIO_ENOMEM, "out of memory");
 	o = (size_t)snprintf(sql, size, "INSERT OR FAIL INTO %s (", table);
@@ -772,15 +812,9 @@ static int bulk_stmt(folio_conn *conn, int multi, const char *table, const char 
 	}
 	sql[o++] = ')';
 	sql[o] = 0;
-	if (*slot && strcmp(sqlite3_sql(*slot), sql) == 0) {
-		free(sql);
-		*out = *slot;
-		return 0;
-	}
-	sqlite3_finalize(*slot);
-	*slot = NULL;
 	rc = sqlite3_prepare_v3(conn->db, sql, -1, SQLITE_PREPARE_PERSISTENT, slot, NULL);
 	if (rc != SQLITE_OK) {
+		*slot = NULL;
 		rc = fail(conn->db, rc, NULL, " in: ", sql);
 		free(sql);
 		return rc;
