@@ -48,7 +48,8 @@ int folio_changes(folio_session *ses, const char *db, int64_t since, int limit,
 		folio_buf__init(&sql, 0);
 		folio_buf__addf(&sql,
 				"SELECT c.seq, s.name, c.unid, c.rev, c.mdate, c.deleted FROM ("
-				"SELECT seq, storeid, unid, meta AS rev, mdate, 0 AS deleted FROM %s_doc d "
+				"SELECT seq, storeid, unid, meta AS rev, COALESCE(mdate, cdate) AS mdate, "
+				"0 AS deleted FROM %s_doc d "
 				"WHERE seq > ?",
 				db);
 		if (dsec.sql.len)

@@ -897,7 +897,7 @@ static const struct {
 	const char *name, *col;
 	int type;
 } meta_cols[] = {{"_unid", "d.unid", VT_STR},	  {"_cdate", "d.cdate", VT_STR},
-		 {"_mdate", "d.mdate", VT_STR},	  {"_cuser", "d.cuser", VT_STR},
+		 {"_mdate", "COALESCE(d.mdate, d.cdate)", VT_STR},	  {"_cuser", "d.cuser", VT_STR},
 		 {"_muser", "d.muser", VT_STR},	  {"_seq", "d.seq", VT_NUM},
 		 {"_parentid", "d.parent", VT_STR}, {"_docid", "d.docid", VT_NUM}};
 
@@ -931,7 +931,7 @@ static int build_leaf(qc *c, leaf *l, const folio_qnode *n)
 		return 0;
 	}
 	for (size_t i = 0; i < sizeof(meta_cols) / sizeof(meta_cols[0]); i++) {
-		char ord[48];
+		char ord[80];
 		if (strcmp(n->path, meta_cols[i].name))
 			continue;
 		if (n->op == FOLIO_QOP_NE || n->op == FOLIO_QOP_NIN)

@@ -67,6 +67,9 @@ int folio_layout__db_ddl(const folio_dialect *d, const char *db,
 		 db, d->t_id_once, K, T));
 	TRY(mkindex(&c, 1, "store_name", "store", "name", NULL));
 	/*
+	 * mdate is NULL while it equals cdate (a document never updated): the
+	 * row is smaller, and the SQL reads COALESCE(mdate, cdate).
+	 *
 	 * Slots: single-valued extracted fields live in the document's own row
 	 * (t1..t8 for strings and dates, n1..n8 for numbers and booleans), as a
 	 * DBA would add indexed columns; a slot's index is made when a store
@@ -87,7 +90,7 @@ int folio_layout__db_ddl(const folio_dialect *d, const char *db,
 		TRY(emit(&c,
 			 "CREATE TABLE %s_doc (docid %s, storeid %s NOT NULL, unid %s NOT NULL, "
 			 "json %s NOT NULL, parent %s, syncmaster %s, cdate %s NOT NULL, cuser %s, "
-			 "mdate %s NOT NULL, muser %s, seq %s NOT NULL, meta %s NOT NULL%s)",
+			 "mdate %s, muser %s, seq %s NOT NULL, meta %s NOT NULL%s)",
 			 db, d->t_id, I, K, d->t_json, K, K, K, K, K, K, I, T, slots));
 	}
 	TRY(mkindex(&c, 1, "doc_unid", "doc", "storeid, unid", NULL));
