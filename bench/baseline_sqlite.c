@@ -42,6 +42,7 @@ static void sq_close(void *vctx)
 static int sq_reset(void **out, const char *dir, const bench_opts *o)
 {
 	static const char *const ddl =
+		"PRAGMA page_size=8192;"
 		"PRAGMA journal_mode=WAL;"
 		"PRAGMA synchronous=NORMAL;"
 		"PRAGMA cache_size=-8192;"
@@ -155,7 +156,7 @@ out:
 
 const baseline baseline_sqlite = {
 	.engine = "sqlite",
-	.description = "raw libsqlite3, journal_mode=WAL, synchronous=NORMAL, cache_size=-8192 "
+	.description = "raw libsqlite3, page_size=8192, journal_mode=WAL, synchronous=NORMAL, cache_size=-8192 "
 		       "(as folio), one transaction, one prepared INSERT, indexes on city, age, "
 		       "name; the generator hands it city/age/name directly (no JSON parse)",
 	.n_variants = 1,

@@ -436,6 +436,7 @@ static int sq_import(void **out, const qopts *o, const char *dir, const gen_doc 
 		     char *const *fts_texts)
 {
 	static const char *const ddl =
+		"PRAGMA page_size=8192;"
 		"PRAGMA journal_mode=WAL;"
 		"PRAGMA synchronous=NORMAL;"
 		"PRAGMA cache_size=-8192;"
@@ -707,7 +708,7 @@ static void sq_close(void *vctx)
 static const qbase qbase_sqlite = {
 	.engine = "sqlite",
 	.description =
-		"raw libsqlite3, journal_mode=WAL, synchronous=NORMAL, cache_size=-8192 (as "
+		"raw libsqlite3, page_size=8192, journal_mode=WAL, synchronous=NORMAL, cache_size=-8192 (as "
 		"folio); docs(id TEXT PRIMARY KEY, json TEXT NOT NULL) with an index on "
 		"json_extract(json,'$.city'), '$.age', '$.name'; full text: fdocs(id, json) and "
 		"an FTS5 table fdocs_fts(content) (unicode61, the text folio indexes), rowid = "
