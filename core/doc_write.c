@@ -1349,26 +1349,35 @@ void folio_doc__bulk_free(folio_bulk *b)
 	memset(b, 0, sizeof(*b));
 }
 
-/* Room for n rows of ncols values and n * per_row scratch buffers, kept from chunk to chunk. */
-static int bulk_room(folio_bulk *b, size_t n, size_t ncols, size_t per_row)
+/*
+ * Room for n rows of ncols values and per_row scratch buffers each, in
+ * arrays that only grow (new buffers empty), kept from chunk to chunk.
+ */
+static int rows_grow(folio_value **rows, size_t *n_rows, folio_buf **scratch, size_t *n_scratch,
+		     size_t n, size_t ncols, size_t per_row)
 {
-	if (b->n_rows < n * ncols) {
-		folio_value *rows = realloc(b->rows, n * ncols * sizeof(*rows));
-		if (!rows)
+	if (*n_rows < n * ncols) {
+		folio_value *r = realloc(*rows, n * ncols * sizeof(*r));
+		if (!r)
 			return folio_error__oom();
-		b->rows = rows;
-		b->n_rows = n * ncols;
+		*rows = r;
+		*n_rows = n * ncols;
 	}
-	if (b->n_scratch < n * per_row) {
-		folio_buf *sc = realloc(b->scratch, n * per_row * sizeof(*sc));
+	if (*n_scratch < n * per_row) {
+		folio_buf *sc = realloc(*scratch, n * per_row * sizeof(*sc));
 		if (!sc)
 			return folio_error__oom();
-		for (size_t i = b->n_scratch; i < n * per_row; i++)
+		for (size_t i = *n_scratch; i < n * per_row; i++)
 			folio_buf__init(&sc[i], 0);
-		b->scratch = sc;
-		b->n_scratch = n * per_row;
+		*scratch = sc;
+		*n_scratch = n * per_row;
 	}
 	return 0;
+}
+
+static int bulk_room(folio_bulk *b, size_t n, size_t ncols, size_t per_row)
+{
+	return rows_grow(&b->rows, &b->n_rows, &b->scratch, &b->n_scratch, n, ncols, per_row);
 }
 
 static uint64_t unid_hash(const char *u)
@@ -1785,18 +1794,11 @@ static int rows_room(folio_rows *br, const folio_store *st, int i)
 	if (want < FOLIO_DOC__BULK)
 		want = FOLIO_DOC__BULK;
 	if (br->cap < want) {
-		folio_value *rows = realloc(br->rows, want * (size_t)br->ncols * sizeof(*rows));
-		folio_buf *sc;
-		if (!rows)
-			return folio_error__oom();
-		br->rows = rows;
-		sc = realloc(br->scratch, want * per_row * sizeof(*sc));
-		if (!sc)
-			return folio_error__oom();
-		for (size_t k = br->n_scratch; k < want * per_row; k++)
-			folio_buf__init(&sc[k], 0);
-		br->scratch = sc;
-		br->n_scratch = want * per_row;
+		size_t n_rows = br->cap * (size_t)br->ncols;
+		int rc = rows_grow(&br->rows, &n_rows, &br->scratch, &br->n_scratch, want,
+				   (size_t)br->ncols, per_row);
+		if (rc < 0)
+			return rc;
 		br->cap = want;
 	}
 	return 0;
