@@ -137,7 +137,7 @@ int folio_db_create(folio_session *ses, const char *name)
 		goto out;
 	snprintf(sql, sizeof(sql),
 		 "INSERT INTO %s_meta (id, seq, replica, version, cdate) VALUES (1, 0, ?, %d, ?)",
-		 name, FOLIO_SCHEMA_VERSION);
+		 name, FOLIO_DB_LAYOUT);
 	rc = run_text2(cx, sql, replica, now);
 	if (rc < 0)
 		goto out;

@@ -693,9 +693,10 @@ static char *dup_or(const char *a, const char *b)
  * Binds the values of one document's insert (the columns of doc_insert)
  * from parameter `p` on: 11 columns, then the store's slots.
  */
-static int same_date(const char *cdate, const char *mdate)
+/* Whether mdate is written as NULL ("equal to cdate"): layout 3 on (ddl/layout.h). */
+static int same_date(const folio_store *st, const char *cdate, const char *mdate)
 {
-	return cdate && mdate && strcmp(cdate, mdate) == 0;
+	return st->layout >= 3 && cdate && mdate && strcmp(cdate, mdate) == 0;
 }
 
 static int bind_insert(folio_q *q, int p, folio_doc *doc, const folio_wres *r, const char *meta,
@@ -712,7 +713,7 @@ static int bind_insert(folio_q *q, int p, folio_doc *doc, const folio_wres *r, c
 	rc = rc ? rc : folio_q__text(q, p + 5, r->cdate);
 	rc = rc ? rc : folio_q__text(q, p + 6, r->cuser);
 	/* NULL while it equals cdate (see the layout) */
-	rc = rc ? rc : folio_q__text(q, p + 7, same_date(r->cdate, r->mdate) ? NULL : r->mdate);
+	rc = rc ? rc : folio_q__text(q, p + 7, same_date(st, r->cdate, r->mdate) ? NULL : r->mdate);
 	rc = rc ? rc : folio_q__text(q, p + 8, r->muser);
 	rc = rc ? rc : folio_q__int(q, p + 9, r->seq);
 	rc = rc ? rc : folio_q__text(q, p + 10, meta);
@@ -792,7 +793,7 @@ static int write_row(folio_doc *doc, folio_cx *cx, folio_wres *r, const char *me
 		rc = rc ? rc : folio_q__text(&q, 3, doc->syncmaster);
 		rc = rc ? rc : folio_q__text(&q, 4, r->cdate);
 		rc = rc ? rc : folio_q__text(&q, 5, r->cuser);
-		rc = rc ? rc : folio_q__text(&q, 6, same_date(r->cdate, r->mdate) ? NULL : r->mdate);
+		rc = rc ? rc : folio_q__text(&q, 6, same_date(st, r->cdate, r->mdate) ? NULL : r->mdate);
 		rc = rc ? rc : folio_q__text(&q, 7, r->muser);
 		rc = rc ? rc : folio_q__int(&q, 8, r->seq);
 		rc = rc ? rc : folio_q__text(&q, 9, meta);

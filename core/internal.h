@@ -105,6 +105,7 @@ struct folio_store {
 	unsigned fields_gen; /* changes whenever the fields do */
 	int fts;
 	char replica[27]; /* the database's replica id */
+	int layout;       /* the database's layout version (FOLIO_DB_LAYOUT) */
 	const folio_dialect *dialect;
 	int last_id; /* the driver reports generated keys */
 	/* SQL texts for this database, built once: see doc.c */

@@ -101,7 +101,7 @@ int folio_sql__build(folio_sql **out, const folio_dialect *d, int last_id, const
 	s->unids = fmt(&rc, "SELECT unid FROM %s_doc d WHERE storeid = ?", db);
 	s->stub_any = fmt(&rc, "SELECT 1 FROM %s_stub WHERE storeid = ? %s", db, d->limit_clause);
 	s->store_check = fmt(&rc, "SELECT 1 FROM %s_store WHERE storeid = ?", db);
-	s->meta_replica = fmt(&rc, "SELECT replica FROM %s_meta WHERE id = 1", db);
+	s->meta_replica = fmt(&rc, "SELECT replica, version FROM %s_meta WHERE id = 1", db);
 	if (rc < 0) {
 		folio_sql__free(s);
 		return folio_error__oom();

@@ -440,7 +440,12 @@ static int read_replica(folio_store *st, folio_cx *cx)
 	rc = folio_q__step(&q);
 	if (rc == FOLIO_ROW) {
 		snprintf(st->replica, sizeof(st->replica), "%s", folio_q__col_text(&q, 0, NULL));
+		st->layout = (int)folio_q__col_int(&q, 1);
 		rc = 0;
+		if (st->layout > FOLIO_DB_LAYOUT)
+			rc = folio_error_set(FOLIO_EINVALID,
+					     "database %s has folio layout %d, newer than this build's %d",
+					     st->db, st->layout, FOLIO_DB_LAYOUT);
 	} else if (rc == FOLIO_DONE) {
 		rc = folio_error_set(FOLIO_ERROR, "database %s has no meta row", st->db);
 	}

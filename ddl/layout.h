@@ -36,6 +36,16 @@ extern const char *const folio_layout__tables[];
  */
 int folio_layout__server_init(folio_cx *cx, int *version);
 
+/*
+ * The layout of a database's own tables, kept in <db>_meta.version and read
+ * when a store is opened:
+ *   2: the first (written as the server schema's version);
+ *   3: <db>_doc.mdate may be NULL, meaning "equal to cdate".
+ * A database of an earlier layout is read and written as it is (its mdate
+ * is always written); one of a later layout is refused.
+ */
+#define FOLIO_DB_LAYOUT 3
+
 /* Writes the DDL of database `db` (CREATE TABLE/INDEX statements, one per
  * call of `cb`). Used by create and by tests that check the SQL. */
 int folio_layout__db_ddl(const folio_dialect *d, const char *db,

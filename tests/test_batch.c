@@ -1076,6 +1076,67 @@ static void test_pipeline_session_calls(void **state)
 	assert_true(b[0] > a[2]);
 }
 
+/* Runs one statement on a connection of the pool (outside any Session's transaction). */
+static void raw_exec(folio_store *st, const char *sql)
+{
+	folio_cx *cx;
+	assert_ok(folio_pool__acquire(&cx, st->ses->srv));
+	assert_ok(folio_cx__exec(cx, sql));
+	folio_pool__release(st->ses->srv, cx);
+}
+
+/*
+ * Layout 3: a new document's mdate is NULL in its row (equal to cdate),
+ * yet reads, queries and the changes feed see it. A database of layout 2
+ * gets it written in full; one of a later layout is refused by name.
+ */
+static void test_layout_mdate(void **state)
+{
+	fx *f = *state;
+	folio_store *st, *st2;
+	folio_doc *d;
+	char *m, *c;
+	int64_t n = -1;
+
+	assert_ok(folio_store_open(&st, f->ses, DB, "_default"));
+	assert_ok(save(st, "lay3", "{\"x\":1}"));
+	m = row_text(st, "mdate", "lay3");
+	assert_null(m);
+	assert_ok(folio_doc_load(&d, st, "lay3"));
+	assert_non_null(folio_doc_mdate(d));
+	assert_string_equal(folio_doc_mdate(d), folio_doc_cdate(d));
+	folio_doc_free(d);
+	{
+		folio_cursor *cur;
+		char q[160];
+		assert_ok(folio_doc_load(&d, st, "lay3"));
+		snprintf(q, sizeof(q), "{\"_mdate\":\"%s\"}", folio_doc_mdate(d));
+		folio_doc_free(d);
+		assert_ok(folio_cursor_open(&cur, st));
+		assert_ok(folio_cursor_query(cur, q));
+		assert_ok(folio_cursor_count(cur, &n));
+		folio_cursor_free(cur);
+		assert_int_equal(n, 1);
+	}
+
+	raw_exec(st, "UPDATE " DB "_meta SET version = 2");
+	assert_ok(folio_store_open(&st2, f->ses, DB, "_default"));
+	assert_ok(save(st2, "lay2", "{\"x\":2}"));
+	m = row_text(st2, "mdate", "lay2");
+	c = row_text(st2, "cdate", "lay2");
+	assert_non_null(m);
+	assert_string_equal(m, c);
+	free(m);
+	free(c);
+	folio_store_free(st2);
+
+	raw_exec(st, "UPDATE " DB "_meta SET version = 99");
+	assert_folio(FOLIO_EINVALID, folio_store_open(&st2, f->ses, DB, "_default"));
+	assert_non_null(strstr(folio_error_last(), "newer than this build"));
+	raw_exec(st, "UPDATE " DB "_meta SET version = 3");
+	folio_store_free(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1095,6 +1156,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bulk_refused_value, setup, teardown),
 		cmocka_unit_test(test_bulk_fault_fakebulk),
 		cmocka_unit_test_setup_teardown(test_pipeline_session_calls, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_layout_mdate, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("batch", tests, NULL, NULL);
 }
