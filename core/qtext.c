@@ -374,7 +374,9 @@ static int expect_kw(tp *t, const char *kw)
 
 	if (rc != 0)
 		return rc < 0 ? rc : 0;
-	peek(t, &k);
+	rc = peek(t, &k);
+	if (rc < 0)
+		return rc;
 	return fail(t, FOLIO_EINVALID, k->pos, "expected %s", kw);
 }
 
