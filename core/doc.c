@@ -148,6 +148,34 @@ char *folio_doc__pack_meta(const folio_wres *r, const char *parent, const char *
 	return out;
 }
 
+/* The ancestry a packed metadata leaves out (an empty last part): the rev alone. */
+static int implied_revs(char *buf, size_t size, const char *rev)
+{
+	int n = snprintf(buf, size, "[\"%s\"]", rev);
+	return n > 0 && (size_t)n < size ? n : -1;
+}
+
+int folio_doc__meta_revs(char **out, const char *rev, const char *part)
+{
+	size_t size;
+
+	*out = NULL;
+	if (strcmp(part, META_NONE) == 0)
+		return 0;
+	if (*part) {
+		*out = folio__strdup(part);
+		return *out ? 0 : folio_error__oom();
+	}
+	if (!rev)
+		return 0;
+	size = strlen(rev) + 5;
+	*out = malloc(size);
+	if (!*out)
+		return folio_error__oom();
+	implied_revs(*out, size, rev);
+	return 0;
+}
+
 /*
  * Points the metadata fields into packed metadata `p`, splitting it in
  * place, and fills in what it leaves out (into doc->implied).
@@ -186,11 +214,9 @@ static void split_meta(folio_doc *doc, char *p)
 			o = (size_t)n + 1;
 		}
 	}
-	if (empty[M_REVS] && doc->rev) {
-		int n = snprintf(doc->implied + o, sizeof(doc->implied) - o, "[\"%s\"]", doc->rev);
-		if (n > 0 && (size_t)n < sizeof(doc->implied) - o)
-			doc->revs = doc->implied + o;
-	}
+	if (empty[M_REVS] && doc->rev &&
+	    implied_revs(doc->implied + o, sizeof(doc->implied) - o, doc->rev) > 0)
+		doc->revs = doc->implied + o;
 }
 
 /* Copies a body and its packed metadata into one allocation (a load is the hot path). */

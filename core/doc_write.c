@@ -60,16 +60,8 @@ static int find_current(current *c, folio_store *st, folio_cx *cx, const char *u
 			rc = folio_error_set(FOLIO_ERROR, "document %s has no metadata", unid);
 		} else {
 			c->rev = strndup(meta, (size_t)(sep - meta));
-			/* An empty ancestry is the rev alone; \x02, none (doc.c). */
-			if (!revs[1] && c->rev) {
-				size_t n = strlen(c->rev) + 5;
-				c->revs = malloc(n);
-				if (c->revs)
-					snprintf(c->revs, n, "[\"%s\"]", c->rev);
-			} else if (revs[1] != '\x02') {
-				c->revs = folio__strdup(revs + 1);
-			}
-			rc = c->rev && (c->revs || revs[1] == '\x02') ? 0 : folio_error__oom();
+			rc = c->rev ? folio_doc__meta_revs(&c->revs, c->rev, revs + 1)
+				    : folio_error__oom();
 		}
 		rc = rc ? rc : col_dup(&c->cdate, &q, 2);
 		rc = rc ? rc : col_dup(&c->cuser, &q, 3);

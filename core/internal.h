@@ -232,6 +232,11 @@ void folio_doc__wres_free(folio_wres *res);
 /* The packed metadata column (doc.c); the caller frees it. NULL when out of memory. */
 char *folio_doc__pack_meta(const folio_wres *r, const char *parent, const char *syncmaster,
 			   const char *replica, const char *own_replica);
+/*
+ * The ancestry from the last part of a packed metadata (rev: its first
+ * part): *out malloc'ed, NULL when it has none.
+ */
+int folio_doc__meta_revs(char **out, const char *rev, const char *part);
 /* Initializes a doc struct in place (no allocation of the struct). */
 int folio_doc__init(folio_doc *doc, folio_store *st, const char *unid);
 void folio_doc__clear(folio_doc *doc);

@@ -780,26 +780,16 @@ static int bulk_key(char *out, size_t size, const char *table, const char *const
 	return 0;
 }
 
+/* The kept statement of one row or BULK_ROWS rows for the columns of conn->bulk_key. */
 static int bulk_stmt(folio_conn *conn, int multi, const char *table, const char *const *cols,
 		     int n_cols, sqlite3_stmt **out)
 {
 	sqlite3_stmt **slot = multi ? &conn->bulk_multi : &conn->bulk;
 	int rows = multi ? BULK_ROWS : 1;
-	char key[sizeof(conn->bulk_key)];
 	size_t o, size;
 	char *sql;
 	int rc;
 
-	if (bulk_key(key, sizeof(key), table, cols, n_cols) < 0)
-		return folio_error_set(FOLIO_EINVALID, "sqlite: bulk insert into %s: too many columns",
-				       table);
-	if (strcmp(key, conn->bulk_key) != 0) {
-		/* Other columns: both kept statements go. */
-		sqlite3_finalize(conn->bulk);
-		sqlite3_finalize(conn->bulk_multi);
-		conn->bulk = conn->bulk_multi = NULL;
-		memcpy(conn->bulk_key, key, sizeof(key));
-	}
 	if (*slot) {
 		*out = *slot;
 		return 0;
@@ -834,28 +824,29 @@ static int bulk_stmt(folio_conn *conn, int multi, const char *table, const char 
 	return 0;
 }
 
-/* Binds n rows of values from parameter 1 on. */
+/* Binds n values from parameter 1 on, as the driver's own bind functions do. */
 static int bulk_bind(folio_conn *conn, sqlite3_stmt *st, const folio_value *v, size_t n)
 {
+	folio_stmt s = {st, conn};
+
 	for (size_t i = 0; i < n; i++) {
 		int p = (int)i + 1, rc;
 		switch (v[i].type) {
 		case FOLIO_COL_INT:
-			rc = sqlite3_bind_int64(st, p, (sqlite3_int64)v[i].i);
+			rc = sq_bind_int64(&s, p, v[i].i);
 			break;
 		case FOLIO_COL_DOUBLE:
-			rc = sqlite3_bind_double(st, p, v[i].d);
+			rc = sq_bind_double(&s, p, v[i].d);
 			break;
 		case FOLIO_COL_TEXT:
-			rc = sqlite3_bind_text64(st, p, v[i].p ? v[i].p : "", (sqlite3_uint64)v[i].len,
-						 SQLITE_STATIC, SQLITE_UTF8);
+			rc = sq_bind_text(&s, p, v[i].p, v[i].len);
 			break;
 		default:
-			rc = sqlite3_bind_null(st, p);
+			rc = sq_bind_null(&s, p);
 			break;
 		}
-		if (rc != SQLITE_OK)
-			return fail_db(conn->db, rc);
+		if (rc < 0)
+			return rc;
 	}
 	return 0;
 }
@@ -863,8 +854,19 @@ static int bulk_bind(folio_conn *conn, sqlite3_stmt *st, const folio_value *v, s
 static int sq_bulk_insert(folio_conn *conn, const char *table, const char *const *cols, int n_cols,
 			  const folio_value *rows, size_t n_rows)
 {
+	char key[sizeof(conn->bulk_key)];
 	size_t r = 0;
 
+	if (bulk_key(key, sizeof(key), table, cols, n_cols) < 0)
+		return folio_error_set(FOLIO_EINVALID, "sqlite: bulk insert into %s: too many columns",
+				       table);
+	if (strcmp(key, conn->bulk_key) != 0) {
+		/* Other columns: both kept statements go. */
+		sqlite3_finalize(conn->bulk);
+		sqlite3_finalize(conn->bulk_multi);
+		conn->bulk = conn->bulk_multi = NULL;
+		memcpy(conn->bulk_key, key, sizeof(key));
+	}
 	while (r < n_rows) {
 		int multi = n_rows - r >= BULK_ROWS;
 		size_t k = multi ? BULK_ROWS : 1;
