@@ -16,7 +16,8 @@
  *
  * On a machine with more than one core, a full chunk is written by a
  * writer thread while the caller's thread validates and prepares the next
- * one (two chunks: one filling, one in flight). Only the writer uses the
+ * ones (a ring of NCHUNKS chunks: one filling, the others queued, in
+ * flight or written and waiting to be freed). Only the writer uses the
  * batch's connection while a chunk is in flight; every other use (a
  * document that goes alone, the commit, any other call on the Session:
  * folio_batch__drain) first waits for it. A failure of the writer spoils
@@ -39,11 +40,22 @@ typedef struct chunk {
 	int n;
 	size_t bytes;    /* their JSON text */
 	folio_rows rows; /* on the bulk path, their rows, captured as they are put */
+	int state;       /* CHUNK_FREE, CHUNK_QUEUED or CHUNK_WRITTEN; under mu */
 } chunk;
+
+/*
+ * A chunk is filled by the caller (CHUNK_FREE), handed to the writer
+ * (CHUNK_QUEUED), and given back written (CHUNK_WRITTEN) for the caller to
+ * free. More than two chunks let the two threads run at their own pace:
+ * one chunk slower than the others to write or to fill (a B-tree split, a
+ * page-cache spill, fresh memory) no longer stops the other thread.
+ */
+enum { CHUNK_FREE, CHUNK_QUEUED, CHUNK_WRITTEN };
+#define NCHUNKS 4
 
 struct folio_batch {
 	folio_store *st;
-	chunk ch[2];       /* ch[fill] is being filled; the other may be in flight */
+	chunk ch[NCHUNKS]; /* a ring: ch[fill] is being filled, ch[wnext] written */
 	int fill;
 	int chunk;         /* FOLIO_DOC__BULK on the bulk path, else FOLIO_DOC__CHUNK */
 	int bulk;          /* the chunks go by folio_doc__write_bulk */
@@ -62,7 +74,8 @@ struct folio_batch {
 	pthread_t writer;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	int busy; /* the other chunk is in flight */
+	int queued; /* chunks handed to the writer and not yet written */
+	int wnext;  /* the next chunk the writer takes */
 	int stop;
 	int wcode; /* the writer's failure */
 	char wmsg[512];
@@ -107,7 +120,7 @@ static int chunk_alloc(chunk *c, int n)
 static void batch_free_arrays(folio_batch *b)
 {
 	folio_doc__bulk_free(&b->bulkst);
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < NCHUNKS; i++) {
 		drop_chunk(&b->ch[i]);
 		free(b->ch[i].doc);
 		free(b->ch[i].prep);
@@ -152,18 +165,22 @@ static void *writer_main(void *arg)
 	pthread_mutex_lock(&b->mu);
 	for (;;) {
 		int rc;
-		while (!b->busy && !b->stop)
+		chunk *c;
+		while (!b->queued && !b->stop)
 			pthread_cond_wait(&b->cv, &b->mu);
-		if (!b->busy)
+		if (!b->queued)
 			break;
+		c = &b->ch[b->wnext];
 		pthread_mutex_unlock(&b->mu);
-		rc = b->wcode ? 0 : write_chunk(b, &b->ch[1 - b->fill]);
+		rc = b->wcode ? 0 : write_chunk(b, c);
 		pthread_mutex_lock(&b->mu);
 		if (rc < 0 && !b->wcode) {
 			b->wcode = rc;
 			snprintf(b->wmsg, sizeof(b->wmsg), "%s", folio_error_last());
 		}
-		b->busy = 0;
+		c->state = CHUNK_WRITTEN;
+		b->wnext = (b->wnext + 1) % NCHUNKS;
+		b->queued--;
 		pthread_cond_broadcast(&b->cv);
 	}
 	pthread_mutex_unlock(&b->mu);
@@ -176,7 +193,7 @@ static void wait_writer(folio_batch *b)
 	if (!b->threaded || pthread_equal(pthread_self(), b->writer))
 		return;
 	pthread_mutex_lock(&b->mu);
-	while (b->busy)
+	while (b->queued)
 		pthread_cond_wait(&b->cv, &b->mu);
 	pthread_mutex_unlock(&b->mu);
 }
@@ -215,21 +232,34 @@ static int spoil(folio_batch *b, int rc)
 	return rc;
 }
 
-/*
- * Waits for the chunk in flight, frees it and takes over the writer's
- * failure, if any (as the caller's error, spoiling the batch).
- */
+/* Takes over the writer's failure, if any, as the caller's (spoiling the batch). */
+static int writer_failed(folio_batch *b, int wcode)
+{
+	if (wcode && !b->spoiled) {
+		folio_error_set(wcode, "%s", b->wmsg);
+		spoil(b, wcode);
+	}
+	return b->spoiled ? spoiled_error(b) : 0;
+}
+
+/* Frees a chunk the writer gave back. */
+static void reclaim(chunk *c)
+{
+	if (c->state == CHUNK_WRITTEN) {
+		drop_chunk(c);
+		c->state = CHUNK_FREE;
+	}
+}
+
+/* Waits for every chunk in flight, frees them and takes over the writer's failure. */
 static int settle_writer(folio_batch *b)
 {
 	if (!b->threaded)
 		return 0;
 	wait_writer(b);
-	drop_chunk(&b->ch[1 - b->fill]);
-	if (b->wcode && !b->spoiled) {
-		folio_error_set(b->wcode, "%s", b->wmsg);
-		spoil(b, b->wcode);
-	}
-	return b->spoiled ? spoiled_error(b) : 0;
+	for (int i = 0; i < NCHUNKS; i++)
+		reclaim(&b->ch[i]);
+	return writer_failed(b, b->wcode);
 }
 
 /* Writes the chunk being filled on this thread, after the one in flight. */
@@ -245,25 +275,32 @@ static int flush(folio_batch *b)
 	return rc;
 }
 
-/* Hands the full chunk to the writer thread (or writes it, without one). */
+/*
+ * Hands the full chunk to the writer thread (or writes it, without one),
+ * then takes the next chunk of the ring to fill, waiting while it is still
+ * in flight.
+ */
 static int flush_async(folio_batch *b)
 {
-	int rc = settle_writer(b);
+	int next = (b->fill + 1) % NCHUNKS, wcode;
 
-	if (rc < 0)
-		return rc;
 	if (!b->threaded && !(b->flags & FOLIO_BATCH_ONE_THREAD) &&
 	    sysconf(_SC_NPROCESSORS_ONLN) > 1 &&
 	    pthread_create(&b->writer, NULL, writer_main, b) == 0)
 		b->threaded = 1;
 	if (!b->threaded)
 		return flush(b);
-	b->fill = 1 - b->fill;
 	pthread_mutex_lock(&b->mu);
-	b->busy = 1;
+	b->ch[b->fill].state = CHUNK_QUEUED;
+	b->queued++;
 	pthread_cond_signal(&b->cv);
+	while (b->ch[next].state == CHUNK_QUEUED)
+		pthread_cond_wait(&b->cv, &b->mu);
+	wcode = b->wcode;
 	pthread_mutex_unlock(&b->mu);
-	return 0;
+	reclaim(&b->ch[next]);
+	b->fill = next;
+	return writer_failed(b, wcode);
 }
 
 /*
@@ -307,8 +344,9 @@ int folio_batch_open(folio_batch **out, folio_store *st, unsigned flags)
 		    (no_stubs ? FOLIO_WRITE__TRY_INSERT : 0);
 	b->bulk = folio_doc__bulk_ok(st, b->cx);
 	b->chunk = b->bulk ? FOLIO_DOC__BULK : FOLIO_DOC__CHUNK;
-	rc = chunk_alloc(&b->ch[0], b->chunk);
-	rc = rc ? rc : chunk_alloc(&b->ch[1], b->chunk);
+	rc = 0;
+	for (int i = 0; rc == 0 && i < NCHUNKS; i++)
+		rc = chunk_alloc(&b->ch[i], b->chunk);
 	if (rc < 0) {
 		rc = folio_session__wend(ses, rc);
 		batch_free_arrays(b);
