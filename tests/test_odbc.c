@@ -786,6 +786,28 @@ static void test_bulk_insert(void **state)
 	assert_folio(FOLIO_DONE, D->step(s));
 	D->finalize(s);
 
+	/* Columns NULL in every row of a call (PostgreSQL leaves them out of the INSERT). */
+	for (int r = 0; r < 4; r++) {
+		folio_value *v = &rows[r * 3];
+		v[0].type = FOLIO_COL_INT;
+		v[0].i = 2 * N + r;
+		v[1].type = FOLIO_COL_NULL;
+		v[2].type = FOLIO_COL_NULL;
+	}
+	assert_ok(D->begin(b->c, 1));
+	assert_ok(D->bulk_insert(b->c, "bulk", cols, 3, rows, 4));
+	assert_ok(D->commit(b->c));
+	assert_int_equal(scalar(b->c, "SELECT COUNT(*) FROM bulk WHERE i BETWEEN 2600 AND 2603 "
+				      "AND d IS NULL AND t IS NULL"),
+			 4);
+	exec_ok(b->c, "DELETE FROM bulk WHERE i BETWEEN 2600 AND 2603");
+	for (int r = 0; r < 4; r++) {
+		folio_value *v = &rows[r * 3];
+		v[0].i = r == 7 ? INT64_MAX - 1 : r;
+		v[1].type = r % 5 == 0 ? FOLIO_COL_NULL : FOLIO_COL_DOUBLE;
+		v[2].type = r % 7 == 3 ? FOLIO_COL_NULL : FOLIO_COL_TEXT;
+	}
+
 	/* A key that is taken: the call fails with FOLIO_EEXISTS; the rollback leaves none. */
 	rows[2 * 3].i = N + 5;
 	assert_ok(D->begin(b->c, 1));
@@ -904,6 +926,53 @@ static void test_savepoints(void **state)
 	assert_ok(D->commit(b->c));
 	assert_int_equal(scalar(b->c, "SELECT SUM(k) FROM kv"), 4);
 	assert_int_equal(scalar(b->c, "SELECT COUNT(*) FROM kv"), 2);
+}
+
+/*
+ * A failed statement inside a transaction: on PostgreSQL it fails the
+ * transaction until a rollback, as through libpq (folio asks psqlODBC for
+ * no rollback of its own, Protocol=7.4-0, unless the connection string
+ * names one: then that one is taken). MariaDB and SQLite fail the statement
+ * only.
+ */
+static void test_failed_statement_in_txn(void **state)
+{
+	backend *b = *state;
+	char url[2200];
+	folio_conn *c;
+	folio_stmt *s;
+
+	make_kv(b);
+	exec_ok(b->c, "INSERT INTO kv (k, v) VALUES (1, 1)");
+	assert_ok(D->begin(b->c, 1));
+	exec_ok(b->c, "INSERT INTO kv (k, v) VALUES (2, 2)");
+	s = prep(b->c, "INSERT INTO kv (k, v) VALUES (1, 9)");
+	assert_folio(FOLIO_EEXISTS, D->step(s));
+	D->finalize(s);
+	if (b->kind == BE_PG) {
+		assert_true(D->exec(b->c, "INSERT INTO kv (k, v) VALUES (3, 3)") < 0);
+		assert_contains(folio_error_last(), "25P02");
+		assert_ok(D->rollback(b->c));
+		assert_int_equal(scalar(b->c, "SELECT COUNT(*) FROM kv"), 1);
+	} else {
+		exec_ok(b->c, "INSERT INTO kv (k, v) VALUES (3, 3)");
+		assert_ok(D->commit(b->c));
+		assert_int_equal(scalar(b->c, "SELECT COUNT(*) FROM kv"), 3);
+	}
+	if (b->kind != BE_PG)
+		return;
+	/* The connection string's own choice: psqlODBC rolls back the statement alone. */
+	snprintf(url, sizeof(url), "%s;Protocol=7.4-2", b->url);
+	c = connect_ok(url, NULL);
+	assert_ok(D->begin(c, 1));
+	exec_ok(c, "INSERT INTO kv (k, v) VALUES (2, 2)");
+	s = prep(c, "INSERT INTO kv (k, v) VALUES (1, 9)");
+	assert_folio(FOLIO_EEXISTS, D->step(s));
+	D->finalize(s);
+	exec_ok(c, "INSERT INTO kv (k, v) VALUES (3, 3)");
+	assert_ok(D->commit(c));
+	assert_int_equal(scalar(c, "SELECT COUNT(*) FROM kv"), 3);
+	D->disconnect(c);
 }
 
 static double seconds(void)
@@ -1129,6 +1198,7 @@ static void test_lost_connection(void **state)
 		T(test_diagnostics), \
 		T(test_transactions), \
 		T(test_savepoints), \
+		T(test_failed_statement_in_txn), \
 		T(test_write_lock_wait), \
 		T(test_deadlock), \
 		T(test_changes), \

@@ -142,7 +142,9 @@ typedef struct folio_driver {
 	 * n_cols values, row after row, each column's values of one type or
 	 * NULL. Table and column names are folio's own (checked names, no
 	 * quoting needed). Values are read during the call only. No key is
-	 * reported back: a caller that needs the keys gives them itself.
+	 * reported back: a caller that needs the keys gives them itself. A
+	 * column that is NULL in every row may be left out of the INSERT, so
+	 * it takes its DEFAULT: give NULL only to columns whose DEFAULT is NULL.
 	 *
 	 * Returns 0 when the rows are written or, where bulk_wait is not NULL,
 	 * when they are handed to the engine: the engine's answer (a unique
