@@ -818,6 +818,89 @@ static void test_bulk_insert(void **state)
 	free(long_text);
 }
 
+/*
+ * bulk_insert with columns that hold one value in every row of a call
+ * (PostgreSQL sends those once, cast to the column's type): a JSON column
+ * stays an object, a number stays a number, a value too long for its
+ * column still fails (a cast must not cut it), and calls of other shapes
+ * in the same transaction each get their own statement.
+ */
+static void test_bulk_insert_fixed(void **state)
+{
+	backend *b = *state;
+	enum { N = 300 };
+	const char *cols[] = { "i", "j", "t", "d", "v" };
+	static const char json[] = "{\"a\":[1,2],\"b\":\"x\"}";
+	folio_value *rows = calloc(N * 5, sizeof(*rows));
+	char cols_sql[256];
+
+	assert_non_null(rows);
+	snprintf(cols_sql, sizeof(cols_sql), "i %s PRIMARY KEY, j %s, t %s, d %s, v VARCHAR(8)",
+		 t_int(b), b->kind == BE_PG ? "JSONB" : "TEXT",
+		 b->kind == BE_MARIADB ? "LONGTEXT" : "TEXT",
+		 b->kind == BE_SQLITE ? "REAL" : b->kind == BE_PG ? "DOUBLE PRECISION" : "DOUBLE");
+	create_table(b, "bulkf", cols_sql);
+	for (int r = 0; r < N; r++) {
+		folio_value *v = &rows[r * 5];
+		v[0].type = FOLIO_COL_INT;
+		v[0].i = r;
+		v[1].type = FOLIO_COL_TEXT;
+		v[1].p = json;
+		v[1].len = strlen(json);
+		v[2].type = FOLIO_COL_TEXT;
+		v[2].p = "same";
+		v[2].len = 4;
+		v[3].type = FOLIO_COL_DOUBLE;
+		v[3].d = 2.5;
+		v[4].type = FOLIO_COL_TEXT;
+		v[4].p = "short";
+		v[4].len = 5;
+	}
+	assert_ok(D->begin(b->c, 1));
+	assert_ok(D->bulk_insert(b->c, "bulkf", cols, 5, rows, N));
+	/* Another shape: t varies now, then the first shape again. */
+	for (int r = 0; r < N; r++) {
+		rows[r * 5].i = N + r;
+		rows[r * 5 + 2].p = r % 2 ? "odd" : "even";
+		rows[r * 5 + 2].len = strlen(rows[r * 5 + 2].p);
+	}
+	assert_ok(D->bulk_insert(b->c, "bulkf", cols, 5, rows, N));
+	for (int r = 0; r < N; r++) {
+		rows[r * 5].i = 2 * N + r;
+		rows[r * 5 + 2].p = "same";
+		rows[r * 5 + 2].len = 4;
+	}
+	assert_ok(D->bulk_insert(b->c, "bulkf", cols, 5, rows, N));
+	assert_ok(D->commit(b->c));
+	assert_int_equal(scalar(b->c, "SELECT COUNT(*) FROM bulkf"), 3 * N);
+	assert_int_equal(scalar(b->c, "SELECT COUNT(*) FROM bulkf WHERE t = 'same' AND d = 2.5 "
+				      "AND v = 'short'"),
+			 2 * N);
+	assert_int_equal(scalar(b->c, "SELECT COUNT(*) FROM bulkf WHERE t = 'odd'"), N / 2);
+	if (b->kind == BE_PG)
+		assert_int_equal(scalar(b->c, "SELECT COUNT(*) FROM bulkf WHERE jsonb_typeof(j) = "
+					      "'object' AND j->>'b' = 'x' AND j->'a'->>1 = '2'"),
+				 3 * N);
+	else
+		assert_int_equal(scalar(b->c, "SELECT COUNT(*) FROM bulkf WHERE j = "
+					      "'{\"a\":[1,2],\"b\":\"x\"}'"),
+				 3 * N);
+	if (b->kind == BE_PG) {
+		/* Nine characters into VARCHAR(8), the same in every row: refused, not cut. */
+		for (int r = 0; r < N; r++) {
+			rows[r * 5].i = 3 * N + r;
+			rows[r * 5 + 4].p = "123456789";
+			rows[r * 5 + 4].len = 9;
+		}
+		assert_ok(D->begin(b->c, 1));
+		assert_true(D->bulk_insert(b->c, "bulkf", cols, 5, rows, N) < 0);
+		assert_contains(folio_error_last(), "22001");
+		assert_ok(D->rollback(b->c));
+		assert_int_equal(scalar(b->c, "SELECT COUNT(*) FROM bulkf"), 3 * N);
+	}
+	free(rows);
+}
+
 static void test_diagnostics(void **state)
 {
 	backend *b = *state;
@@ -1195,6 +1278,7 @@ static void test_lost_connection(void **state)
 		T(test_returning), \
 		T(test_duplicate_key), \
 		T(test_bulk_insert), \
+		T(test_bulk_insert_fixed), \
 		T(test_diagnostics), \
 		T(test_transactions), \
 		T(test_savepoints), \

@@ -42,6 +42,18 @@
 
 typedef enum dialect_id { D_POSTGRESQL, D_MARIADB, D_SQLITE, D_DB2 } dialect_id;
 
+/* Bulk INSERTs kept prepared per connection (PostgreSQL varies their shape). */
+#define BULK_KEPT 4
+
+/* A table's columns and their types, as PostgreSQL writes them (format_type). */
+typedef struct coltypes {
+	char *table; /* NULL: none read yet */
+	int failed;  /* the catalog could not tell: no casts, no constants */
+	int n;
+	char **name;
+	char **type;
+} coltypes;
+
 static const char *const dialect_names[] = { "postgresql", "mariadb", "sqlite", "db2" };
 
 struct folio_conn {
@@ -54,9 +66,14 @@ struct folio_conn {
 	int autocommit_off;
 	int no_dead_attr; /* the driver has no SQL_ATTR_CONNECTION_DEAD */
 	int64_t changes;
-	SQLHSTMT bulk_h;  /* the bulk path's INSERT, prepared once (see od_bulk_insert) */
-	char *bulk_sql;
+	SQLHSTMT bulk_h;  /* the bulk path's INSERT in use: one of the kept ones (bulk_prepare) */
+	const char *bulk_sql;
+	SQLHSTMT bulk_hs[BULK_KEPT]; /* the bulk INSERTs prepared, by their SQL */
+	char *bulk_sqls[BULK_KEPT];
+	unsigned long bulk_used[BULK_KEPT];
+	unsigned long bulk_clock;
 	int bulk_arrays;  /* parameter arrays: 1 taken, 0 not (a row at a time), -1 not known yet */
+	coltypes types;   /* PostgreSQL: the column types of the last table of a bulk insert */
 };
 
 /* A parameter's value, kept until SQLExecute reads it. */
@@ -675,6 +692,18 @@ static int od_exec(folio_conn *c, const char *sql)
  * Connections
  */
 
+static void coltypes_clear(coltypes *t)
+{
+	for (int i = 0; i < t->n; i++) {
+		free(t->name[i]);
+		free(t->type[i]);
+	}
+	free(t->name);
+	free(t->type);
+	free(t->table);
+	memset(t, 0, sizeof(*t));
+}
+
 static void close_conn(folio_conn *c)
 {
 	if (!c)
@@ -686,14 +715,17 @@ static void close_conn(folio_conn *c)
 			od_exec(c, "ROLLBACK");
 		if (c->xs)
 			SQLFreeHandle(SQL_HANDLE_STMT, c->xs);
-		if (c->bulk_h)
-			SQLFreeHandle(SQL_HANDLE_STMT, c->bulk_h);
+		for (int i = 0; i < BULK_KEPT; i++)
+			if (c->bulk_hs[i])
+				SQLFreeHandle(SQL_HANDLE_STMT, c->bulk_hs[i]);
 		SQLDisconnect(c->dbc);
 	}
 	if (c->dbc)
 		SQLFreeHandle(SQL_HANDLE_DBC, c->dbc);
 	free(c->where);
-	free(c->bulk_sql);
+	for (int i = 0; i < BULK_KEPT; i++)
+		free(c->bulk_sqls[i]);
+	coltypes_clear(&c->types);
 	free(c);
 }
 
@@ -1649,8 +1681,13 @@ static int od_rollback(folio_conn *conn)
  * instead as one prepared INSERT of up to BULK_PG_ROWS rows of VALUES (at
  * most BULK_PG_PARAMS parameters), the parameters bound to the caller's
  * values where they are. A column NULL in every row of the statement is
- * left out (the driver interface allows it): fewer parameters to bind,
- * send and evaluate. The parameters are bound last first: psqlODBC grows
+ * left out (the driver interface allows it), and a column with the same
+ * value in every row (a batch's store, user, often its date) is sent once
+ * (bulk_sql_fixed, with the column types read from the catalog once per
+ * table): fewer parameters to bind, convert, send and evaluate, which is
+ * what psqlODBC spends its time on while the server waits (an import of
+ * 100,000 documents: 1.62 to 1.64 s with 12 parameters a row, 1.31 to 1.54
+ * s with 9). The parameters are bound last first: psqlODBC grows
  * its array of bindings to the highest number bound so far, so binding
  * them in order grew it once per parameter (a third of the time the
  * writer spent outside SQLExecute).
@@ -1679,33 +1716,52 @@ static void bulk_cols_free(bulk_col *bc, int n_cols)
 	free(bc);
 }
 
-/* The bulk statement for this text, prepared once (a new text replaces it). */
+/*
+ * Makes the bulk statement of this text the one in use (c->bulk_h),
+ * prepared once: BULK_KEPT of them are kept, the least recently used
+ * replaced by a new text.
+ */
 static int bulk_prepare(folio_conn *c, const char *sql)
 {
 	SQLRETURN r;
+	int k = 0, code;
 
-	if (c->bulk_h && c->bulk_sql && strcmp(c->bulk_sql, sql) == 0)
-		return 0;
-	if (c->bulk_h) {
-		SQLFreeHandle(SQL_HANDLE_STMT, c->bulk_h);
-		c->bulk_h = SQL_NULL_HSTMT;
+	for (int i = 0; i < BULK_KEPT; i++) {
+		if (c->bulk_sqls[i] && strcmp(c->bulk_sqls[i], sql) == 0) {
+			c->bulk_used[i] = ++c->bulk_clock;
+			c->bulk_h = c->bulk_hs[i];
+			c->bulk_sql = c->bulk_sqls[i];
+			return 0;
+		}
+		if (c->bulk_used[i] < c->bulk_used[k])
+			k = i;
 	}
-	free(c->bulk_sql);
-	c->bulk_sql = strdup(sql);
-	if (!c->bulk_sql)
+	if (c->bulk_hs[k])
+		SQLFreeHandle(SQL_HANDLE_STMT, c->bulk_hs[k]);
+	free(c->bulk_sqls[k]);
+	c->bulk_hs[k] = SQL_NULL_HSTMT;
+	c->bulk_used[k] = 0;
+	c->bulk_h = SQL_NULL_HSTMT;
+	c->bulk_sql = c->bulk_sqls[k] = strdup(sql);
+	if (!c->bulk_sqls[k])
 		return oom();
-	r = SQLAllocHandle(SQL_HANDLE_STMT, c->dbc, &c->bulk_h);
+	r = SQLAllocHandle(SQL_HANDLE_STMT, c->dbc, &c->bulk_hs[k]);
 	if (!SQL_SUCCEEDED(r)) {
-		c->bulk_h = SQL_NULL_HSTMT;
+		c->bulk_hs[k] = SQL_NULL_HSTMT;
 		return fail(c, SQL_HANDLE_DBC, c->dbc, sql);
 	}
-	r = SQLPrepare(c->bulk_h, (SQLCHAR *)sql, SQL_NTS);
+	r = SQLPrepare(c->bulk_hs[k], (SQLCHAR *)sql, SQL_NTS);
 	if (!SQL_SUCCEEDED(r)) {
-		int code = fail(c, SQL_HANDLE_STMT, c->bulk_h, sql);
-		SQLFreeHandle(SQL_HANDLE_STMT, c->bulk_h);
-		c->bulk_h = SQL_NULL_HSTMT;
+		code = fail(c, SQL_HANDLE_STMT, c->bulk_hs[k], sql);
+		SQLFreeHandle(SQL_HANDLE_STMT, c->bulk_hs[k]);
+		c->bulk_hs[k] = SQL_NULL_HSTMT;
+		free(c->bulk_sqls[k]);
+		c->bulk_sqls[k] = NULL;
+		c->bulk_sql = NULL;
 		return code;
 	}
+	c->bulk_used[k] = ++c->bulk_clock;
+	c->bulk_h = c->bulk_hs[k];
 	return 0;
 }
 
@@ -1975,14 +2031,161 @@ static int bind_value_at(folio_conn *c, int p, const folio_value *v, SQLLEN *ind
 	return 0;
 }
 
+/* Whether column k holds the same value (not NULL) in every row of the group. */
+static int column_fixed(const folio_value *rows, int n_cols, int k, size_t first, size_t count)
+{
+	const folio_value *a = &rows[first * (size_t)n_cols + (size_t)k];
+
+	if (a->type == FOLIO_COL_NULL)
+		return 0;
+	for (size_t r = first + 1; r < first + count; r++) {
+		const folio_value *b = &rows[r * (size_t)n_cols + (size_t)k];
+		if (b->type != a->type)
+			return 0;
+		switch (a->type) {
+		case FOLIO_COL_INT:
+			if (b->i != a->i)
+				return 0;
+			break;
+		case FOLIO_COL_DOUBLE:
+			if (memcmp(&b->d, &a->d, sizeof(a->d)) != 0)
+				return 0;
+			break;
+		case FOLIO_COL_TEXT:
+			if (b->len != a->len || (a->len && memcmp(b->p, a->p, a->len) != 0))
+				return 0;
+			break;
+		default:
+			return 0;
+		}
+	}
+	return 1;
+}
+
+/*
+ * The PostgreSQL types of `table`'s columns named in `cols` into types[]
+ * (format_type's spelling, without the modifier: "character varying", so
+ * that the column's own length check still applies where a cast to
+ * varchar(256) would cut the value), from the catalog once per table and
+ * connection: 1 when all are known, 0 when the catalog does not know one,
+ * or an error (which fails the transaction).
+ */
+static int column_types(folio_conn *c, const char *table, const char *const *cols, int n_cols,
+			const char **types)
+{
+	coltypes *t = &c->types;
+	folio_stmt *s = NULL;
+	int rc;
+
+	if (!t->table || strcmp(t->table, table) != 0) {
+		coltypes_clear(t);
+		t->table = strdup(table);
+		if (!t->table)
+			return oom();
+		t->failed = 1;
+		rc = od_prepare(&s, c,
+				"SELECT a.attname, pg_catalog.format_type(a.atttypid, NULL) "
+				"FROM pg_catalog.pg_attribute a "
+				"WHERE a.attrelid = CAST(? AS pg_catalog.regclass) "
+				"AND a.attnum > 0 AND NOT a.attisdropped");
+		rc = rc ? rc : od_bind_text(s, 1, table, strlen(table));
+		while (rc == 0 && (rc = od_step(s)) == FOLIO_ROW) {
+			size_t nlen = 0, tlen = 0;
+			const char *name = od_column_text(s, 0, &nlen);
+			const char *type = od_column_text(s, 1, &tlen);
+			char **nn = realloc(t->name, (size_t)(t->n + 1) * sizeof(*nn));
+			char **tt = nn ? realloc(t->type, (size_t)(t->n + 1) * sizeof(*tt)) : NULL;
+
+			if (nn)
+				t->name = nn;
+			if (tt)
+				t->type = tt;
+			if (!nn || !tt || !name || !type) {
+				rc = oom();
+				break;
+			}
+			t->name[t->n] = strndup(name, nlen);
+			t->type[t->n] = strndup(type, tlen);
+			t->n++;
+			rc = t->name[t->n - 1] && t->type[t->n - 1] ? 0 : oom();
+		}
+		od_finalize(s);
+		if (rc < 0)
+			return rc;
+		t->failed = rc != FOLIO_DONE;
+	}
+	for (int k = 0; k < n_cols; k++) {
+		types[k] = NULL;
+		for (int i = 0; !t->failed && i < t->n && !types[k]; i++)
+			if (strcmp(t->name[i], cols[k]) == 0)
+				types[k] = t->type[i];
+		if (!types[k])
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * The INSERT of `count` rows where the columns marked in fixed[] hold one
+ * value in every row: those are sent once, after the VALUES,
+ *   INSERT INTO t (a, b, c) SELECT * FROM (VALUES (CAST(? AS ta), CAST(?
+ *   AS tb)), ...) AS v CROSS JOIN (SELECT CAST(? AS tc)) AS k
+ * A VALUES under a SELECT no longer takes its types from the INSERT's
+ * columns: every parameter is cast to its column's type (which costs
+ * nothing at execution: the parameter takes the type).
+ */
+static char *bulk_sql_fixed(const char *table, const char *const *cols, const char *const *types,
+			    const int *fixed, int n_cols, size_t count)
+{
+	size_t row = 4, head = strlen(table) + 64, tail = 64, n;
+	char *sql, *o;
+
+	for (int k = 0; k < n_cols; k++) {
+		head += strlen(cols[k]) + 2;
+		if (fixed[k])
+			tail += strlen(types[k]) + 14;
+		else
+			row += strlen(types[k]) + 14;
+	}
+	n = head + count * row + tail;
+	sql = malloc(n);
+	if (!sql)
+		return NULL;
+	o = sql + sprintf(sql, "INSERT INTO %s (", table);
+	for (int pass = 0, first = 1; pass < 2; pass++)
+		for (int k = 0; k < n_cols; k++)
+			if (fixed[k] == pass) {
+				o += sprintf(o, "%s%s", first ? "" : ", ", cols[k]);
+				first = 0;
+			}
+	o += sprintf(o, ") SELECT * FROM (VALUES ");
+	for (size_t g = 0; g < count; g++) {
+		o += sprintf(o, "%s(", g ? ", " : "");
+		for (int k = 0, first = 1; k < n_cols; k++)
+			if (!fixed[k]) {
+				o += sprintf(o, "%sCAST(? AS %s)", first ? "" : ", ", types[k]);
+				first = 0;
+			}
+		*o++ = ')';
+	}
+	o += sprintf(o, ") AS v CROSS JOIN (SELECT ");
+	for (int k = 0, first = 1; k < n_cols; k++)
+		if (fixed[k]) {
+			o += sprintf(o, "%sCAST(? AS %s)", first ? "" : ", ", types[k]);
+			first = 0;
+		}
+	o += sprintf(o, ") AS k");
+	return sql;
+}
+
 /* The PostgreSQL way (see above): rows of VALUES, BULK_PG_ROWS at a time. */
 static int bulk_values(folio_conn *c, const char *table, const char *const *cols, int n_cols,
 		       const folio_value *rows, size_t n_rows)
 {
 	size_t per = BULK_PG_PARAMS / (size_t)n_cols, first = 0;
 	SQLLEN *ind = NULL;
-	int *keep = NULL;
-	const char **kept = NULL;
+	int *keep = NULL, *fixed = NULL;
+	const char **kept = NULL, **types = NULL;
 	int code = 0;
 
 	if (per > BULK_PG_ROWS)
@@ -1991,17 +2194,15 @@ static int bulk_values(folio_conn *c, const char *table, const char *const *cols
 		per = 1;
 	ind = malloc(per * (size_t)n_cols * sizeof(*ind));
 	keep = malloc((size_t)n_cols * sizeof(*keep));
+	fixed = malloc((size_t)n_cols * sizeof(*fixed));
 	kept = malloc((size_t)n_cols * sizeof(*kept));
-	if (!ind || !keep || !kept) {
-		free(ind);
-		free(keep);
-		free(kept);
-		return oom();
-	}
+	types = malloc((size_t)n_cols * sizeof(*types));
+	if (!ind || !keep || !fixed || !kept || !types)
+		code = oom();
 	while (code == 0 && first < n_rows) {
 		size_t count = n_rows - first < per ? n_rows - first : per;
-		size_t n;
-		int n_keep = 0;
+		size_t n_vary;
+		int n_keep = 0, n_fixed = 0;
 		char *sql;
 		SQLRETURN r;
 
@@ -2010,24 +2211,54 @@ static int bulk_values(folio_conn *c, const char *table, const char *const *cols
 			while (i < first + count && rows[i * (size_t)n_cols + (size_t)k].type == FOLIO_COL_NULL)
 				i++;
 			if (i < first + count) {
+				fixed[n_keep] = count > 1 && column_fixed(rows, n_cols, k, first, count);
+				n_fixed += fixed[n_keep];
 				keep[n_keep] = k;
 				kept[n_keep++] = cols[k];
 			}
 		}
 		if (n_keep == 0) { /* all NULL: the first column stays, for a valid INSERT */
+			fixed[0] = 0;
 			keep[0] = 0;
 			kept[n_keep++] = cols[0];
 		}
-		n = count * (size_t)n_keep;
-		sql = bulk_sql(table, kept, n_keep, count);
+		if (n_fixed == n_keep)
+			n_fixed = 0; /* the same row again and again: VALUES takes them all */
+		if (n_fixed > 0) {
+			code = column_types(c, table, kept, n_keep, types);
+			if (code < 0)
+				break;
+			if (code == 0)
+				n_fixed = 0; /* the catalog does not know them all: no casts */
+			code = 0;
+		}
+		if (n_fixed == 0)
+			memset(fixed, 0, (size_t)n_keep * sizeof(*fixed));
+		n_vary = (size_t)(n_keep - n_fixed);
+		sql = n_fixed ? bulk_sql_fixed(table, kept, types, fixed, n_keep, count)
+			      : bulk_sql(table, kept, n_keep, count);
 		code = sql ? bulk_prepare(c, sql) : oom();
 		free(sql);
 		if (code == 0)
 			SQLFreeStmt(c->bulk_h, SQL_RESET_PARAMS);
-		for (size_t i = n; code == 0 && i-- > 0;) {
-			size_t row = first + i / (size_t)n_keep;
-			const folio_value *v = &rows[row * (size_t)n_cols + (size_t)keep[i % (size_t)n_keep]];
-			code = bind_value_at(c, (int)i + 1, v, &ind[i]);
+		/*
+		 * Last first: the constants (after the VALUES, from the first
+		 * row), then the VALUES, in the order bulk_sql_fixed writes them.
+		 */
+		for (int j = n_keep, p = (int)(count * n_vary + (size_t)n_fixed); code == 0 && j-- > 0;)
+			if (fixed[j]) {
+				code = bind_value_at(c, p, &rows[first * (size_t)n_cols + (size_t)keep[j]],
+						     &ind[p - 1]);
+				p--;
+			}
+		for (size_t i = count * n_vary; code == 0 && i-- > 0;) {
+			size_t row = first + i / n_vary, v = i % n_vary;
+			int j = 0;
+			for (size_t seen = 0;; j++)
+				if (!fixed[j] && seen++ == v)
+					break;
+			code = bind_value_at(c, (int)i + 1, &rows[row * (size_t)n_cols + (size_t)keep[j]],
+					     &ind[i]);
 		}
 		if (code == 0) {
 			r = SQLExecute(c->bulk_h);
@@ -2039,7 +2270,9 @@ static int bulk_values(folio_conn *c, const char *table, const char *const *cols
 	}
 	free(ind);
 	free(keep);
+	free(fixed);
 	free(kept);
+	free(types);
 	return code;
 }
 
