@@ -897,6 +897,23 @@ static void test_bulk_insert_fixed(void **state)
 		assert_contains(folio_error_last(), "22001");
 		assert_ok(D->rollback(b->c));
 		assert_int_equal(scalar(b->c, "SELECT COUNT(*) FROM bulkf"), 3 * N);
+
+		/* The table made anew with another type: the next transaction casts to it. */
+		create_table(b, "bulkg", "i BIGINT PRIMARY KEY, j TEXT, t TEXT, d TEXT, v TEXT");
+		for (int r = 0; r < N; r++)
+			rows[r * 5].i = r;
+		assert_ok(D->begin(b->c, 1));
+		assert_ok(D->bulk_insert(b->c, "bulkg", cols, 5, rows, N));
+		assert_ok(D->commit(b->c));
+		create_table(b, "bulkg",
+			     "i BIGINT PRIMARY KEY, j JSONB, t TEXT, d DOUBLE PRECISION, v TEXT");
+		assert_ok(D->begin(b->c, 1));
+		assert_ok(D->bulk_insert(b->c, "bulkg", cols, 5, rows, N));
+		assert_ok(D->commit(b->c));
+		assert_int_equal(scalar(b->c, "SELECT COUNT(*) FROM bulkg WHERE jsonb_typeof(j) = "
+					      "'object' AND d = 2.5"),
+				 N);
+		exec_ok(b->c, "DROP TABLE bulkg");
 	}
 	free(rows);
 }

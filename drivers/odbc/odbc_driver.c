@@ -1613,6 +1613,8 @@ static int od_begin(folio_conn *conn, int write)
 {
 	int code;
 
+	/* Column types are read again in each transaction: a table may have been made anew. */
+	coltypes_clear(&conn->types);
 	if (conn->dialect == D_SQLITE)
 		code = od_exec(conn, write ? "BEGIN IMMEDIATE" : "BEGIN");
 	else
@@ -1684,13 +1686,13 @@ static int od_rollback(folio_conn *conn)
  * left out (the driver interface allows it), and a column with the same
  * value in every row (a batch's store, user, often its date) is sent once
  * (bulk_sql_fixed, with the column types read from the catalog once per
- * table): fewer parameters to bind, convert, send and evaluate, which is
- * what psqlODBC spends its time on while the server waits (an import of
- * 100,000 documents: 1.62 to 1.64 s with 12 parameters a row, 1.31 to 1.54
- * s with 9). The parameters are bound last first: psqlODBC grows
- * its array of bindings to the highest number bound so far, so binding
- * them in order grew it once per parameter (a third of the time the
- * writer spent outside SQLExecute).
+ * table and transaction): fewer parameters to bind, convert, send and
+ * evaluate, which is what psqlODBC spends its time on while the server
+ * waits (an import of 100,000 documents: 1.62 to 1.64 s with 12
+ * parameters a row, 1.31 to 1.54 s with 9). The parameters are bound last
+ * first: psqlODBC grows its array of bindings to the highest number bound
+ * so far, so binding them in order grew it once per parameter (a third of
+ * the time the writer spent outside SQLExecute).
  */
 
 /* The most rows, and the most bytes of parameter arrays, of one SQLExecute. */
@@ -2067,7 +2069,7 @@ static int column_fixed(const folio_value *rows, int n_cols, int k, size_t first
  * (format_type's spelling, without the modifier: "character varying", so
  * that the column's own length check still applies where a cast to
  * varchar(256) would cut the value), from the catalog once per table and
- * connection: 1 when all are known, 0 when the catalog does not know one,
+ * transaction: 1 when all are known, 0 when the catalog does not know one,
  * or an error (which fails the transaction).
  */
 static int column_types(folio_conn *c, const char *table, const char *const *cols, int n_cols,
