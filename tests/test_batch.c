@@ -8,9 +8,12 @@
  * boundaries, seq order, a failure in the middle.
  */
 #define _GNU_SOURCE
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <json-c/json.h>
 
 #include "testenv.h"
@@ -1090,6 +1093,109 @@ static void raw_exec(folio_store *st, const char *sql)
  * yet reads, queries and the changes feed see it. A database of layout 2
  * gets it written in full; one of a later layout is refused by name.
  */
+/* Counts the changes of the feed (cmocka's callback payload is the counter). */
+static int count_change(const folio_change *ch, void *payload)
+{
+	(void)ch;
+	(*(int64_t *)payload)++;
+	return 0;
+}
+
+/*
+ * The child of test_killed_import: an import that never ends, on a Server
+ * of its own. After KILL_AFTER documents (chunks written, one in flight, on
+ * a machine with a writer thread) it tells the parent, and goes on until it
+ * is killed. No cmocka here: any failure is the exit status.
+ */
+#define KILL_AFTER 3000
+static void killed_import_child(const char *url, int ready)
+{
+	folio_server *srv = NULL;
+	folio_session *ses = NULL;
+	folio_store *st = NULL;
+	folio_batch *b = NULL;
+	char json[160];
+
+	if (folio_server_open(&srv, url, NULL) < 0 ||
+	    folio_session_open(&ses, srv, "alice", NULL) < 0 ||
+	    folio_store_open(&st, ses, DB, "_default") < 0 || folio_batch_open(&b, st, 0) < 0)
+		_exit(2);
+	for (int i = 0;; i++) {
+		int n = snprintf(json, sizeof(json),
+				 "{\"_unid\":\"k%07d\",\"n\":%d,\"text\":\"a document of the "
+				 "import that is killed\"}",
+				 i, i);
+		if (folio_batch_put(b, json, (size_t)n) < 0)
+			_exit(3);
+		if (i == KILL_AFTER && write(ready, "x", 1) != 1)
+			_exit(4);
+	}
+}
+
+/*
+ * A process killed (SIGKILL) in the middle of an import, with thousands of
+ * documents written in its transaction: afterwards nothing of it is
+ * visible, neither in the store nor in the changes feed, and the store
+ * takes the next import. SQLite rolls back from its WAL on the next open;
+ * the servers roll back when the connection drops.
+ */
+static void test_killed_import(void **state)
+{
+	char *url = strdup(folio_test_url()); /* a database of its own, with its password */
+	folio_server *srv;
+	folio_session *ses;
+	folio_store *st;
+	int ready[2], status = 0;
+	int64_t changes = 0;
+	folio_batch *b;
+	pid_t pid;
+	char c;
+
+	(void)state;
+	assert_non_null(url);
+	assert_ok(folio_server_open(&srv, url, NULL));
+	assert_ok(folio_session_open(&ses, srv, "alice", NULL));
+	assert_ok(folio_db_create(ses, DB));
+	assert_ok(folio_store_open(&st, ses, DB, "_default"));
+	assert_ok(save(st, "before", "{\"v\":1}"));
+	assert_int_equal(pipe(ready), 0);
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(ready[0]);
+		killed_import_child(url, ready[1]);
+		_exit(5);
+	}
+	close(ready[1]);
+	if (read(ready[0], &c, 1) != 1) {
+		waitpid(pid, &status, 0);
+		fail_msg("the importing child ended before the kill (status %d)", status);
+	}
+	close(ready[0]);
+	usleep(20 * 1000); /* the next chunk under way */
+	assert_int_equal(kill(pid, SIGKILL), 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+
+	assert_int_equal(count(st), 1);
+	assert_ok(folio_changes(ses, DB, 0, 0, count_change, &changes, NULL));
+	assert_int_equal(changes, 1);
+	assert_ok(folio_batch_open(&b, st, 0));
+	for (int i = 0; i < 1500; i++) {
+		char json[64];
+		int n = snprintf(json, sizeof(json), "{\"_unid\":\"k%07d\",\"n\":%d}", i, i);
+		assert_ok(folio_batch_put(b, json, (size_t)n));
+	}
+	assert_ok(folio_batch_commit(b));
+	folio_batch_free(b);
+	assert_int_equal(count(st), 1501);
+	folio_store_free(st);
+	folio_session_free(ses);
+	folio_server_close(srv);
+	free(url);
+}
+
 static void test_layout_mdate(void **state)
 {
 	fx *f = *state;
@@ -1157,6 +1263,7 @@ int main(void)
 		cmocka_unit_test(test_bulk_fault_fakebulk),
 		cmocka_unit_test_setup_teardown(test_pipeline_session_calls, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_layout_mdate, setup, teardown),
+		cmocka_unit_test(test_killed_import),
 	};
 	return cmocka_run_group_tests_name("batch", tests, NULL, NULL);
 }
