@@ -68,7 +68,8 @@ struct folio_conn {
 	int64_t changes;
 	SQLHSTMT bulk_h;  /* the bulk path's INSERT in use: one of the kept ones (bulk_prepare) */
 	const char *bulk_sql;
-	SQLHSTMT bulk_hs[BULK_KEPT]; /* the bulk INSERTs prepared, by their SQL */
+	SQLHSTMT bulk_hs[BULK_KEPT]; /* the bulk INSERTs prepared, found by their key */
+	char *bulk_keys[BULK_KEPT];
 	char *bulk_sqls[BULK_KEPT];
 	unsigned long bulk_used[BULK_KEPT];
 	unsigned long bulk_clock;
@@ -723,8 +724,10 @@ static void close_conn(folio_conn *c)
 	if (c->dbc)
 		SQLFreeHandle(SQL_HANDLE_DBC, c->dbc);
 	free(c->where);
-	for (int i = 0; i < BULK_KEPT; i++)
+	for (int i = 0; i < BULK_KEPT; i++) {
+		free(c->bulk_keys[i]);
 		free(c->bulk_sqls[i]);
+	}
 	coltypes_clear(&c->types);
 	free(c);
 }
@@ -1719,52 +1722,68 @@ static void bulk_cols_free(bulk_col *bc, int n_cols)
 }
 
 /*
- * Makes the bulk statement of this text the one in use (c->bulk_h),
- * prepared once: BULK_KEPT of them are kept, the least recently used
- * replaced by a new text.
+ * The bulk statements: BULK_KEPT kept prepared per connection, each found
+ * by a key that names its shape (the SQL itself where that is short), so
+ * that a statement of thousands of parameters is written only once.
+ * bulk_use makes the one of `key` the one in use (c->bulk_h), if it is
+ * kept: 1, else 0.
  */
-static int bulk_prepare(folio_conn *c, const char *sql)
+static int bulk_use(folio_conn *c, const char *key)
+{
+	for (int i = 0; i < BULK_KEPT; i++)
+		if (c->bulk_keys[i] && strcmp(c->bulk_keys[i], key) == 0) {
+			c->bulk_used[i] = ++c->bulk_clock;
+			c->bulk_h = c->bulk_hs[i];
+			c->bulk_sql = c->bulk_sqls[i];
+			return 1;
+		}
+	return 0;
+}
+
+/* Prepares `sql` under `key` in place of the least recently used, and uses it. */
+static int bulk_prepare(folio_conn *c, const char *key, const char *sql)
 {
 	SQLRETURN r;
 	int k = 0, code;
 
-	for (int i = 0; i < BULK_KEPT; i++) {
-		if (c->bulk_sqls[i] && strcmp(c->bulk_sqls[i], sql) == 0) {
-			c->bulk_used[i] = ++c->bulk_clock;
-			c->bulk_h = c->bulk_hs[i];
-			c->bulk_sql = c->bulk_sqls[i];
-			return 0;
-		}
+	for (int i = 1; i < BULK_KEPT; i++)
 		if (c->bulk_used[i] < c->bulk_used[k])
 			k = i;
-	}
 	if (c->bulk_hs[k])
 		SQLFreeHandle(SQL_HANDLE_STMT, c->bulk_hs[k]);
+	free(c->bulk_keys[k]);
 	free(c->bulk_sqls[k]);
 	c->bulk_hs[k] = SQL_NULL_HSTMT;
 	c->bulk_used[k] = 0;
 	c->bulk_h = SQL_NULL_HSTMT;
+	c->bulk_keys[k] = strdup(key);
 	c->bulk_sql = c->bulk_sqls[k] = strdup(sql);
-	if (!c->bulk_sqls[k])
-		return oom();
+	if (!c->bulk_keys[k] || !c->bulk_sqls[k]) {
+		code = oom();
+		goto failed;
+	}
 	r = SQLAllocHandle(SQL_HANDLE_STMT, c->dbc, &c->bulk_hs[k]);
 	if (!SQL_SUCCEEDED(r)) {
 		c->bulk_hs[k] = SQL_NULL_HSTMT;
-		return fail(c, SQL_HANDLE_DBC, c->dbc, sql);
+		code = fail(c, SQL_HANDLE_DBC, c->dbc, sql);
+		goto failed;
 	}
 	r = SQLPrepare(c->bulk_hs[k], (SQLCHAR *)sql, SQL_NTS);
 	if (!SQL_SUCCEEDED(r)) {
 		code = fail(c, SQL_HANDLE_STMT, c->bulk_hs[k], sql);
 		SQLFreeHandle(SQL_HANDLE_STMT, c->bulk_hs[k]);
 		c->bulk_hs[k] = SQL_NULL_HSTMT;
-		free(c->bulk_sqls[k]);
-		c->bulk_sqls[k] = NULL;
-		c->bulk_sql = NULL;
-		return code;
+		goto failed;
 	}
 	c->bulk_used[k] = ++c->bulk_clock;
 	c->bulk_h = c->bulk_hs[k];
 	return 0;
+failed:
+	free(c->bulk_keys[k]);
+	free(c->bulk_sqls[k]);
+	c->bulk_keys[k] = c->bulk_sqls[k] = NULL;
+	c->bulk_sql = NULL;
+	return code;
 }
 
 /* Whether the driver takes parameter arrays: asked once per connection. */
@@ -2180,6 +2199,26 @@ static char *bulk_sql_fixed(const char *table, const char *const *cols, const ch
 	return sql;
 }
 
+/*
+ * The key of a statement of bulk_values: its table, its number of rows,
+ * its columns, and for a statement with constants (bulk_sql_fixed) which
+ * are constant and every column's type: what makes its SQL.
+ */
+static int bulk_key(char *key, size_t size, const char *table, const char *const *cols,
+		    const char *const *types, const int *fixed, int n_fixed, int n_cols,
+		    size_t count)
+{
+	size_t o = (size_t)snprintf(key, size, "%s:%zu", table, count);
+
+	for (int k = 0; k < n_cols && o < size; k++)
+		o += (size_t)snprintf(key + o, size - o, ",%s%s%s%s", cols[k],
+				      n_fixed && fixed[k] ? "*" : "", n_fixed ? " " : "",
+				      n_fixed ? types[k] : "");
+	if (o >= size)
+		return folio_error_set(FOLIO_EINVALID, "odbc: bulk insert: too many columns");
+	return 0;
+}
+
 /* The PostgreSQL way (see above): rows of VALUES, BULK_PG_ROWS at a time. */
 static int bulk_values(folio_conn *c, const char *table, const char *const *cols, int n_cols,
 		       const folio_value *rows, size_t n_rows)
@@ -2205,7 +2244,7 @@ static int bulk_values(folio_conn *c, const char *table, const char *const *cols
 		size_t count = n_rows - first < per ? n_rows - first : per;
 		size_t n_vary;
 		int n_keep = 0, n_fixed = 0;
-		char *sql;
+		char *sql, key[2048];
 		SQLRETURN r;
 
 		for (int k = 0; k < n_cols; k++) {
@@ -2237,10 +2276,13 @@ static int bulk_values(folio_conn *c, const char *table, const char *const *cols
 		if (n_fixed == 0)
 			memset(fixed, 0, (size_t)n_keep * sizeof(*fixed));
 		n_vary = (size_t)(n_keep - n_fixed);
-		sql = n_fixed ? bulk_sql_fixed(table, kept, types, fixed, n_keep, count)
-			      : bulk_sql(table, kept, n_keep, count);
-		code = sql ? bulk_prepare(c, sql) : oom();
-		free(sql);
+		code = bulk_key(key, sizeof(key), table, kept, types, fixed, n_fixed, n_keep, count);
+		if (code == 0 && !bulk_use(c, key)) {
+			sql = n_fixed ? bulk_sql_fixed(table, kept, types, fixed, n_keep, count)
+				      : bulk_sql(table, kept, n_keep, count);
+			code = sql ? bulk_prepare(c, key, sql) : oom();
+			free(sql);
+		}
 		if (code == 0)
 			SQLFreeStmt(c->bulk_h, SQL_RESET_PARAMS);
 		/*
@@ -2290,14 +2332,14 @@ static int od_bulk_insert(folio_conn *c, const char *table, const char *const *c
 		return 0;
 	if (c->dialect == D_POSTGRESQL)
 		return bulk_values(c, table, cols, n_cols, rows, n_rows);
-	sql = bulk_sql(table, cols, n_cols, 1);
+	sql = bulk_sql(table, cols, n_cols, 1); /* short: its own key */
 	widths = calloc((size_t)n_cols, sizeof(*widths));
 	if (!sql || !widths) {
 		free(sql);
 		free(widths);
 		return oom();
 	}
-	code = bulk_prepare(c, sql);
+	code = bulk_use(c, sql) ? 0 : bulk_prepare(c, sql, sql);
 	free(sql);
 	max = code == 0 && bulk_arrays(c) ? BULK_ROWS_MAX : 1;
 	while (code == 0 && first < n_rows) {
