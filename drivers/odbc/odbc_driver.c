@@ -2225,7 +2225,7 @@ static int bulk_values(folio_conn *c, const char *table, const char *const *cols
 {
 	size_t per = BULK_PG_PARAMS / (size_t)n_cols, first = 0;
 	SQLLEN *ind = NULL;
-	int *keep = NULL, *fixed = NULL;
+	int *keep = NULL, *fixed = NULL, *vary = NULL;
 	const char **kept = NULL, **types = NULL;
 	int code = 0;
 
@@ -2236,9 +2236,10 @@ static int bulk_values(folio_conn *c, const char *table, const char *const *cols
 	ind = malloc(per * (size_t)n_cols * sizeof(*ind));
 	keep = malloc((size_t)n_cols * sizeof(*keep));
 	fixed = malloc((size_t)n_cols * sizeof(*fixed));
+	vary = malloc((size_t)n_cols * sizeof(*vary));
 	kept = malloc((size_t)n_cols * sizeof(*kept));
 	types = malloc((size_t)n_cols * sizeof(*types));
-	if (!ind || !keep || !fixed || !kept || !types)
+	if (!ind || !keep || !fixed || !vary || !kept || !types)
 		code = oom();
 	while (code == 0 && first < n_rows) {
 		size_t count = n_rows - first < per ? n_rows - first : per;
@@ -2295,14 +2296,13 @@ static int bulk_values(folio_conn *c, const char *table, const char *const *cols
 						     &ind[p - 1]);
 				p--;
 			}
+		for (int j = 0, v = 0; j < n_keep; j++)
+			if (!fixed[j])
+				vary[v++] = keep[j]; /* the row's column of each VALUES column */
 		for (size_t i = count * n_vary; code == 0 && i-- > 0;) {
-			size_t row = first + i / n_vary, v = i % n_vary;
-			int j = 0;
-			for (size_t seen = 0;; j++)
-				if (!fixed[j] && seen++ == v)
-					break;
-			code = bind_value_at(c, (int)i + 1, &rows[row * (size_t)n_cols + (size_t)keep[j]],
-					     &ind[i]);
+			size_t row = first + i / n_vary;
+			code = bind_value_at(c, (int)i + 1,
+					     &rows[row * (size_t)n_cols + (size_t)vary[i % n_vary]], &ind[i]);
 		}
 		if (code == 0) {
 			r = SQLExecute(c->bulk_h);
@@ -2315,6 +2315,7 @@ static int bulk_values(folio_conn *c, const char *table, const char *const *cols
 	free(ind);
 	free(keep);
 	free(fixed);
+	free(vary);
 	free(kept);
 	free(types);
 	return code;
